@@ -1,0 +1,21 @@
+package io.gpufleet.exporter.attribution;
+
+import io.gpufleet.exporter.source.GpuIdentity;
+import io.gpufleet.exporter.source.ProcessReading;
+import java.util.List;
+
+/**
+ * Tells which pods use a GPU. Called by the collection loop once per GPU per pass, so it must answer
+ * from memory (an informer cache, a parsed-cgroup cache), never with a blocking remote call.
+ */
+public interface PodResolver extends AutoCloseable {
+
+    /** The pods on {@code gpu}, given the compute processes NVML reports on it; empty when none or unknown. */
+    List<PodRef> podsFor(GpuIdentity gpu, List<ProcessReading> processes);
+
+    /** Without Kubernetes: no attribution, empty labels. */
+    PodResolver NONE = (gpu, processes) -> List.of();
+
+    @Override
+    default void close() {}
+}
