@@ -1,18 +1,30 @@
 package io.gpufleet.platform;
 
+import io.gpufleet.platform.bench.BenchCommand;
+import io.gpufleet.platform.exporter.ExporterCommand;
+import io.gpufleet.platform.up.UpCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code fleet} command. */
+/** The {@code fleet} command: one entry point for every gpufleet component. */
 @Command(name = "fleet", mixinStandardHelpOptions = true, version = "gpufleet 0.1.0",
-        description = "gpufleet: observe, analyse and act on GPU clusters.")
+        description = "gpufleet: observe, analyse and act on GPU clusters.",
+        subcommands = {UpCommand.class, ExporterCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Fleet implements Runnable {
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Fleet()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command tree, with options generated from the components' configuration tables. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Fleet());
+        ExporterCommand.addConfigOptions(cl.getSubcommands().get("exporter").getCommandSpec());
+        return cl;
     }
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        CommandLine.usage(this, System.out);
     }
 }
