@@ -134,6 +134,29 @@ class KubernetesPodResolverTest {
         assertEquals(List.of(new PodRef("ml", "good", "c", 4096 * MIB, 500, -1)), resolver.podsFor(GPU0, List.of()));
     }
 
+    @Test
+    void startsWithoutAnApiServerAndSyncsWhenOneAppears() throws Exception {
+        int port = api.server.getPort();
+        api.stopServer();
+        resolver = KubernetesPodResolver.start(api.client,
+                new AttributionConfig(NODE, proc, Duration.ofSeconds(30)), Clock.systemUTC());
+        assertFalse(resolver.awaitSynced(Duration.ofMillis(300)));
+        assertTrue(eventually(WAIT, () -> resolver.stats().informerErrors() > 0), "list failures counted");
+        assertFalse(resolver.stats().informerConnected());
+        assertEquals(List.of(), resolver.podsFor(GPU0, List.of()));
+
+        var late = MockApi.restartOn(port);
+        try (var client = late.createClient()) {
+            client.pods().inNamespace("ml").resource(pod("ml", "a", NODE,
+                    assignment("c", share(GPU0.uuid(), 0, 1024, 1000)), "c").build()).create();
+            assertTrue(eventually(Duration.ofSeconds(20), () -> resolver.podsFor(GPU0, List.of()).size() == 1),
+                    "informer kept retrying and listed once the server appeared");
+            assertTrue(resolver.stats().informerSynced());
+        } finally {
+            late.destroy();
+        }
+    }
+
     private String uidOf(String ns, String name) {
         return api.client.pods().inNamespace(ns).withName(name).get().getMetadata().getUid();
     }
