@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Maps a host pid to the pod and container it runs in by reading {@code <procRoot>/<pid>/cgroup}.
  *
  * <p>Each pid is read once and cached, so a collection pass costs no I/O for processes already seen. Pids are
- * reused by the kernel, so an entry expires once its pid has not been asked about for {@code expireAfter}:
+ * reused by the kernel, so an entry expires once its pid has not been asked about for {@code expireAfter} (swept
+ * once per period, so it goes between one and two periods after the last ask):
  * a process that stops being reported by NVML for that long is taken as gone, and a later process with the
  * same pid is read afresh. Processes outside any pod and unreadable files are cached too (as "no pod"), so a
  * host process on a GPU does not cost a read per pass.
