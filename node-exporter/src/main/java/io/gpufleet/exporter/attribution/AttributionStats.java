@@ -6,7 +6,8 @@ package io.gpufleet.exporter.attribution;
  * @param informerConnected     the pod watch is open now; false while the API server is unreachable (answers then
  *                              come from the last known pods)
  * @param informerSynced        the first pod list has arrived
- * @param informerErrors        list/watch failures since start (each retried with backoff)
+ * @param informerErrors        pod list failures since start, each retried with backoff (a dropped watch is
+ *                              reopened by the client itself and shows in {@code informerConnected} instead)
  * @param podsOnNode            pods of this node in the cache
  * @param podsWithAssignment    running pods with a valid assignment annotation
  * @param gpuPodsWithoutAssignment running pods that request a GPU but carry no annotation (process-based only)

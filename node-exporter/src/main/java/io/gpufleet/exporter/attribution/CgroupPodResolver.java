@@ -31,11 +31,16 @@ public final class CgroupPodResolver implements PodResolver {
      */
     @Override
     public List<PodRef> podsFor(GpuIdentity gpu, List<ProcessReading> processes) {
+        return podsOf(processes, pods);
+    }
+
+    /** As {@link #podsFor}, looking pods up in {@code directory} (one consistent snapshot) instead of the default. */
+    public List<PodRef> podsOf(List<ProcessReading> processes, PodDirectory directory) {
         if (processes.isEmpty()) return List.of();
         Map<List<String>, long[]> used = new LinkedHashMap<>();
         for (ProcessReading p : processes) {
             Optional<ContainerRef> ref = mapper.lookup(p.pid());
-            Optional<PodInfo> pod = ref.flatMap(r -> pods.byUid(r.podUid()));
+            Optional<PodInfo> pod = ref.flatMap(r -> directory.byUid(r.podUid()));
             if (pod.isEmpty()) {
                 // A host process, or a pod the informer has not delivered yet.
                 processesWithoutPod.incrementAndGet();

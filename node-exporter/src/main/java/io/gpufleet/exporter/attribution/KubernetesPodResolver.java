@@ -36,7 +36,6 @@ public final class KubernetesPodResolver implements PodResolver {
     private final KubernetesClient ownedClient;
     private final SharedIndexInformer<Pod> informer;
     private final CgroupPodResolver processResolver;
-    private final PodResolver combined;
 
     // Guarded by "this": written only from informer callbacks, which fabric8 delivers one at a time.
     private final Map<String, PodInfo> pods = new HashMap<>();
@@ -53,8 +52,6 @@ public final class KubernetesPodResolver implements PodResolver {
         this.ownedClient = ownedClient;
         ProcessPodMapper mapper = new ProcessPodMapper(config.procRoot(), clock, config.pidCacheExpiry());
         this.processResolver = new CgroupPodResolver(mapper, uid -> index.byUid(uid));
-        PodResolver assigned = (gpu, processes) -> index.assignedTo(gpu.uuid());
-        this.combined = PodResolvers.compose(assigned, processResolver);
         this.informer = client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).runnableInformer(0);
         informer.exceptionHandler(this::onInformerException);
         informer.addEventHandler(new Handler());
@@ -108,9 +105,14 @@ public final class KubernetesPodResolver implements PodResolver {
         return true;
     }
 
+    /**
+     * The annotated pods of {@code gpu} with their shares, merged with the pods its processes run in (used memory
+     * per pod summed from its processes, -1 when none of its processes is seen). Both come from one snapshot.
+     */
     @Override
     public List<PodRef> podsFor(GpuIdentity gpu, List<ProcessReading> processes) {
-        return combined.podsFor(gpu, processes);
+        PodIndex snapshot = index;
+        return PodResolvers.merge(snapshot.assignedTo(gpu.uuid()), processResolver.podsOf(processes, snapshot));
     }
 
     /** The pods known now; for diagnostics. */

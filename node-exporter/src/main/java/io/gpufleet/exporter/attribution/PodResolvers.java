@@ -21,6 +21,8 @@ public final class PodResolvers {
     public static PodResolver compose(PodResolver... resolvers) {
         List<PodResolver> all = List.of(resolvers);
         return new PodResolver() {
+            private volatile boolean warned;
+
             @Override
             public List<PodRef> podsFor(GpuIdentity gpu, List<ProcessReading> processes) {
                 List<PodRef> acc = List.of();
@@ -29,7 +31,13 @@ public final class PodResolvers {
                     try {
                         next = r.podsFor(gpu, processes);
                     } catch (RuntimeException e) {
-                        LOG.debug("pod resolver {} failed for {}: {}", r, gpu.uuid(), e.toString());
+                        // Warn once: a broken source would otherwise log on every GPU of every pass.
+                        if (!warned) {
+                            warned = true;
+                            LOG.warn("pod resolver {} failed, attributing without it: {}", r, e.toString());
+                        } else {
+                            LOG.debug("pod resolver {} failed for {}: {}", r, gpu.uuid(), e.toString());
+                        }
                         continue;
                     }
                     acc = merge(acc, next);
