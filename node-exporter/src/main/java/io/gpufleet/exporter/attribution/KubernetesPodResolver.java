@@ -45,6 +45,7 @@ public final class KubernetesPodResolver implements PodResolver {
     private final AtomicLong annotationParseErrors = new AtomicLong();
     private final AtomicLong informerErrors = new AtomicLong();
     private volatile boolean failing;
+    private volatile boolean closed;
 
     private KubernetesPodResolver(KubernetesClient client, KubernetesClient ownedClient, AttributionConfig config,
                                   Clock clock) {
@@ -90,8 +91,8 @@ public final class KubernetesPodResolver implements PodResolver {
     private void begin() {
         LOG.info("watching pods of node {} for GPU attribution", nodeName);
         informer.start().whenComplete((ok, err) -> {
-            if (err != null) LOG.warn("pod informer for node {} did not start: {}", nodeName, err.toString());
-            else LOG.info("pod informer for node {} synced: {} pods", nodeName, index.pods());
+            if (err == null) LOG.info("pod informer for node {} synced: {} pods", nodeName, informer.getStore().list().size());
+            else if (!closed) LOG.warn("pod informer for node {} did not start: {}", nodeName, err.toString());
         });
     }
 
@@ -130,11 +131,13 @@ public final class KubernetesPodResolver implements PodResolver {
 
     @Override
     public void close() {
+        closed = true;
         informer.close();
         if (ownedClient != null) ownedClient.close();
     }
 
     private boolean onInformerException(boolean started, Throwable t) {
+        if (closed) return false;
         informerErrors.incrementAndGet();
         // One warning per outage; the informer retries with backoff, and answers keep coming from the cache.
         if (!failing) {
@@ -179,7 +182,7 @@ public final class KubernetesPodResolver implements PodResolver {
 
     private final class Handler implements ResourceEventHandler<Pod> {
         @Override
-        public void onList(String resourceVersion, boolean initial) {
+        public void onList(String resourceVersion, boolean empty) {
             if (failing) LOG.info("pod list for node {} received again", nodeName);
             failing = false;
         }
