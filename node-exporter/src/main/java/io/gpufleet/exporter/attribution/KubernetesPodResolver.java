@@ -91,8 +91,9 @@ public final class KubernetesPodResolver implements PodResolver {
     private void begin() {
         LOG.info("watching pods of node {} for GPU attribution", nodeName);
         informer.start().whenComplete((ok, err) -> {
-            if (err == null) LOG.info("pod informer for node {} synced: {} pods", nodeName, informer.getStore().list().size());
-            else if (!closed) LOG.warn("pod informer for node {} did not start: {}", nodeName, err.toString());
+            if (err == null) {
+                LOG.info("pod informer for node {} synced: {} pods", nodeName, informer.getStore().list().size());
+            } else if (!closed) LOG.warn("pod informer for node {} did not start: {}", nodeName, err.toString());
         });
     }
 
