@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -112,13 +113,20 @@ public final class SimulatedFleet implements AutoCloseable {
      * @throws InvalidFieldException naming {@code node}, {@code gpu} or {@code memoryBytes} (unknown node or
      *                               GPU, GPU lost, not enough memory left); nothing changes then
      */
-    public String startWork(String node, int gpu, Workload w) {
+    public synchronized String startWork(String node, int gpu, Workload w) {
         if (w == null) throw new InvalidFieldException("workload", "must be set");
         SimulatedNode n = node(node);
-        String id = "work-" + workSeq.incrementAndGet();
+        // the id is taken only once the work is accepted, so a rejected call leaves no trace
+        String id = "work-" + (workSeq.get() + 1);
         RunningWork rw = n.start(id, gpu, w);
+        workSeq.incrementAndGet();
         workById.put(id, rw);
         return id;
+    }
+
+    /** The running work with that id, if any. */
+    public Optional<RunningWork> running(String id) {
+        return Optional.ofNullable(id == null ? null : workById.get(id));
     }
 
     /** Stops work; false when no work has that id (already stopped, or never started). */
