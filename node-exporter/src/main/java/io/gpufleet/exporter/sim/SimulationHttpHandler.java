@@ -98,6 +98,8 @@ public final class SimulationHttpHandler implements HttpHandler {
                 send(ex, r.status, r.body);
             } catch (ApiException e) {
                 if (e.allow != null) ex.getResponseHeaders().set("Allow", e.allow);
+                // the unread rest of an oversized body makes the connection unusable for another request
+                if (e.status == 413) ex.getResponseHeaders().set("Connection", "close");
                 send(ex, e.status, error(e.getMessage(), e.field));
             } catch (InvalidFieldException e) {
                 send(ex, 400, error(e.getMessage(), e.field()));
