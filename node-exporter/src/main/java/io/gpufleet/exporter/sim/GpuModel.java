@@ -1,5 +1,8 @@
 package io.gpufleet.exporter.sim;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The GPU products the simulator knows, with the numbers NVML reports for them (memory as
  * {@code nvidia-smi} shows it, default power limit, clocks, slowdown threshold, PCIe link, NVLink count)
@@ -181,6 +184,27 @@ public enum GpuModel {
     /** NVML's recovery-action field needs a Hopper-era driver and GPU. */
     public boolean reportsRecoveryAction() {
         return arch == Arch.HOPPER;
+    }
+
+    /**
+     * Parses a comma-separated model mix, e.g. {@code h100-80gb,h100-80gb,t4}.
+     *
+     * @throws InvalidFieldException ({@code models}) naming the unknown entry
+     */
+    public static List<GpuModel> parseList(String text) {
+        List<GpuModel> out = new ArrayList<>();
+        if (text != null) {
+            for (String part : text.split(",")) {
+                if (part.isBlank()) continue;
+                try {
+                    out.add(parse(part));
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidFieldException("models", e.getMessage());
+                }
+            }
+        }
+        if (out.isEmpty()) throw new InvalidFieldException("models", "must name at least one GPU model");
+        return out;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.gpufleet.exporter.sim;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -62,6 +64,26 @@ public record NodeSpec(GpuModel model, int gpus, NodeShape shape) {
             throw new InvalidFieldException("model", e.getMessage());
         }
         return new NodeSpec(model, gpus, shape);
+    }
+
+    /**
+     * Parses a comma-separated list of node specs, one per node, e.g. {@code h100-80gb,t4x4,l4x1}.
+     *
+     * @throws InvalidFieldException ({@code nodeSpecs[i].field}) naming the entry that is wrong
+     */
+    public static List<NodeSpec> parseList(String text, int defaultGpus) {
+        List<NodeSpec> out = new ArrayList<>();
+        if (text == null) return out;
+        for (String part : text.split(",")) {
+            if (part.isBlank()) continue;
+            try {
+                out.add(parse(part, defaultGpus));
+            } catch (InvalidFieldException e) {
+                throw new InvalidFieldException("nodeSpecs[" + out.size() + "]." + e.field(),
+                        "'" + part.trim() + "': " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     /** The text {@link #parse} reads back. */

@@ -107,6 +107,18 @@ class NodeShapeTest {
         assertEquals(NodeSpec.parse("h100-80gbx16/nvswitch", 8), NodeSpec.parse(NodeSpec.parse("h100-80gbx16", 8).toSpec(), 1));
     }
 
+    @Test
+    void parsesModelMixesAndNodeListsNamingTheBadEntry() {
+        assertEquals(List.of(GpuModel.H100_SXM_80GB, GpuModel.T4_16GB, GpuModel.L4_24GB),
+                GpuModel.parseList("h100-80gb, Tesla T4,L4_24GB"));
+        SimulatedFleetTest.assertField("models", () -> GpuModel.parseList("h100-80gb,mi300x"));
+        SimulatedFleetTest.assertField("models", () -> GpuModel.parseList(" , "));
+        assertEquals(List.of(NodeSpec.of(GpuModel.A100_SXM_80GB, 8), NodeSpec.of(GpuModel.T4_16GB, 4)),
+                NodeSpec.parseList("a100-80gb,t4x4", 8));
+        SimulatedFleetTest.assertField("nodeSpecs[1].shape", () -> NodeSpec.parseList("a100-80gb,t4x4/nvswitch", 8));
+        SimulatedFleetTest.assertField("nodeSpecs[0].gpus", () -> NodeSpec.parseList("t4x0", 8));
+    }
+
     private static void assertNuma(SimulatedNode n, int... expected) {
         List<GpuIdentity> gpus = n.gpus();
         for (int i = 0; i < expected.length; i++) assertEquals(expected[i], gpus.get(i).numaNode(), "GPU " + i);
