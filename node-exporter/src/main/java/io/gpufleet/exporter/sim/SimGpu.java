@@ -128,7 +128,7 @@ final class SimGpu {
             double p = powerFor(u, t);
             if (!lost) energyJoules += p * step / 1000.0;
             double target = targetTemperature(p, t);
-            temperature = target + (temperature - target) * Math.exp(-step / TAU_MILLIS);
+            temperature = target + (temperature - target) * StrictMath.exp(-step / TAU_MILLIS);
             if (leakRate > 0) leakedBytes = Math.min(leakedBytes + leakRate * (step / 1000.0), leakRoom());
             t += step;
         }
@@ -150,7 +150,7 @@ final class SimGpu {
             return clamp01(workUtil + 0.03 * Noise.signed(key, second));
         }
         if (backgroundLoad && bgLevel > 0) {
-            double wave = 0.5 + 0.5 * Math.sin(2 * Math.PI * Math.floorMod(when, bgPeriodMillis) / bgPeriodMillis
+            double wave = 0.5 + 0.5 * StrictMath.sin(2 * Math.PI * Math.floorMod(when, bgPeriodMillis) / bgPeriodMillis
                     + bgPhase);
             return clamp01(bgLevel * (0.3 + 0.7 * wave) + 0.02 * Noise.signed(key, second));
         }

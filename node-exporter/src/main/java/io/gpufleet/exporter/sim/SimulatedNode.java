@@ -333,7 +333,7 @@ public final class SimulatedNode implements GpuSource, PodResolver {
         }
 
         private long gap() {
-            return 1 + (long) (-Math.log(1 - rng.nextDouble()) * meanGapMillis);
+            return 1 + (long) (-StrictMath.log(1 - rng.nextDouble()) * meanGapMillis);
         }
 
         /** Faults that keep a GPU unhealthy until a reset (one-off XIDs and corrected errors do not). */

@@ -171,7 +171,7 @@ public final class SimulationHttpHandler implements HttpHandler {
         }
         rejectUnknown(body, FAULT_COMMON, params);
         String node = text(body, "node", true);
-        int gpu = intValue(body, "gpu");
+        int gpu = intValue(body, "gpu", null);
         fleet.node(node);
         Fault fault = switch (type) {
             case "xid" -> new Fault.Xid(longValue(body, "xid", null));
@@ -241,11 +241,11 @@ public final class SimulationHttpHandler implements HttpHandler {
     private JsonNode startWork(ObjectNode body) {
         rejectUnknown(body, WORKLOAD_FIELDS, Set.of());
         String node = text(body, "node", true);
-        int gpu = intValue(body, "gpu");
+        int gpu = intValue(body, "gpu", null);
         Workload w = new Workload(text(body, "namespace", true), text(body, "pod", true),
                 text(body, "container", false), doubleValue(body, "utilization"),
                 longValue(body, "memoryBytes", null), longValue(body, "shareMemoryBytes", 0L),
-                (int) longValue(body, "shareCoreMilli", 0L));
+                intValue(body, "shareCoreMilli", 0L));
         String id = fleet.startWork(node, gpu, w);
         ObjectNode o = JSON.createObjectNode();
         o.put("id", id);
@@ -403,8 +403,8 @@ public final class SimulationHttpHandler implements HttpHandler {
         return v.asLong();
     }
 
-    private static int intValue(ObjectNode body, String field) {
-        long v = longValue(body, field, null);
+    private static int intValue(ObjectNode body, String field, Long dflt) {
+        long v = longValue(body, field, dflt);
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
             throw new ApiException(400, field, field + " is out of range: " + v);
         }

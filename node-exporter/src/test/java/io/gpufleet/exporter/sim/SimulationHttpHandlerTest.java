@@ -171,6 +171,8 @@ class SimulationHttpHandlerTest {
         assertError(400, "utilization", call("POST", "/workloads", "{" + ok.replace("0.5", "1.5")
                 + "\"memoryBytes\":1}"));
         assertError(400, "memoryBytes", call("POST", "/workloads", "{" + ok + "\"memoryBytes\":" + (200L << 30) + "}"));
+        assertError(400, "shareCoreMilli", call("POST", "/workloads", "{" + ok + "\"memoryBytes\":1,\"shareCoreMilli\":5000000000}"));
+        assertError(400, "shareCoreMilli", call("POST", "/workloads", "{" + ok + "\"memoryBytes\":1,\"shareCoreMilli\":1001}"));
         assertError(400, "namespace", call("POST", "/workloads", "{" + ok.replace("\"ns\"", "7") + "\"memoryBytes\":1}"));
 
         assertError(400, "type", call("POST", "/faults", "{\"node\":\"sim-node-00\",\"gpu\":0}"));
