@@ -27,6 +27,9 @@ public final class NvmlLibrary {
     /** System property naming another library file (or a directory holding {@value #DEFAULT_LIBRARY}). */
     public static final String LIBRARY_PROPERTY = "gpufleet.nvml.library";
 
+    /** A JNA option JNA itself ignores; it only keeps path and soname loads apart in JNA's cache. */
+    private static final String LOAD_KIND_OPTION = "gpufleet.nvml.load";
+
     private final String location;
     private final NativeLibrary library;
     private final Map<NvmlFunction, Function> functions = new EnumMap<>(NvmlFunction.class);
@@ -76,7 +79,10 @@ public final class NvmlLibrary {
         }
         NativeLibrary lib;
         try {
-            lib = NativeLibrary.getInstance(location);
+            // JNA also caches a library under its bare file name: without a distinct option a soname load
+            // would get any libnvidia-ml.so.1 loaded earlier by path (a test's fake) instead of the driver's.
+            boolean byPath = location.contains("/");
+            lib = NativeLibrary.getInstance(location, Map.of(LOAD_KIND_OPTION, byPath ? "path" : "soname"));
         } catch (UnsatisfiedLinkError e) {
             throw new NvmlException("cannot load NVML library " + location + " (is the NVIDIA driver installed?): "
                     + oneLine(e.getMessage()), -1, e);
@@ -90,6 +96,11 @@ public final class NvmlLibrary {
         } catch (UnsatisfiedLinkError e) {
             return Optional.empty();
         }
+    }
+
+    /** Whether the library exports {@code symbol} (bound or not). */
+    boolean exports(String symbol) {
+        return probe(symbol).isPresent();
     }
 
     /** Where the library was loaded from, as given. */
@@ -138,7 +149,7 @@ public final class NvmlLibrary {
     /** JNA lists every attempt on its own line; one line, bounded, reads better in a log. */
     private static String oneLine(String s) {
         if (s == null) return "unknown reason";
-        String line = s.replaceAll("\\s*\\R\\s*", "; ").trim();
+        String line = s.replaceAll(":?\\s*\\R\\s*", "; ").trim();
         return line.length() > 500 ? line.substring(0, 500) + "..." : line;
     }
 

@@ -507,6 +507,21 @@ class NvmlGpuSourceTest {
         assertTrue(e.getMessage().contains("exports none of [nvmlInit_v2, nvmlInit]"), e.getMessage());
     }
 
+    /** JNA caches libraries by file name too: the driver's soname must never resolve to a loaded fake. */
+    @Test
+    void sonameLoadNeverPicksUpTheFake() {
+        assertTrue(NvmlLibrary.load(FakeNvml.CURRENT.toString()).exports("fake_reset"));
+        assertTrue(NvmlLibrary.load(FakeNvml.OLD_DRIVER.toString()).exports("fake_reset"));
+        NvmlLibrary system;
+        try {
+            system = NvmlLibrary.load(NvmlLibrary.DEFAULT_LIBRARY);
+        } catch (NvmlException e) {
+            assertTrue(e.getMessage().startsWith("cannot load NVML library libnvidia-ml.so.1"), e.getMessage());
+            return; // no driver on this host, as expected of a host without the real library
+        }
+        assertFalse(system.exports("fake_reset"), "the soname load returned the test's fake");
+    }
+
     @Test
     void libraryLocationFromSystemPropertyOrDirectory() {
         String before = System.getProperty(NvmlLibrary.LIBRARY_PROPERTY);

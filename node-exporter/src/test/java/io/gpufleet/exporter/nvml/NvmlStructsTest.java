@@ -88,6 +88,19 @@ class NvmlStructsTest {
         assertEquals(-1.0, fv.asDouble());
     }
 
+    @Test
+    void pciBusIdFallsBackToTheLegacyField() {
+        NvmlStructs.PciInfo pci = new NvmlStructs.PciInfo();
+        byte[] legacy = "0000:17:00.0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(legacy, 0, pci.busIdLegacy, 0, legacy.length);
+        assertEquals("0000:17:00.0", pci.busIdString(), "v1 calls fill only the 16-byte legacy id");
+        byte[] extended = "00000000:17:00.0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(extended, 0, pci.busId, 0, extended.length);
+        assertEquals("00000000:17:00.0", pci.busIdString());
+        pci.clear();
+        assertEquals("", pci.busIdString());
+    }
+
     private static List<String> fieldOrder(Structure s) {
         return s.getClass().getAnnotation(Structure.FieldOrder.class) == null ? List.of()
                 : List.of(s.getClass().getAnnotation(Structure.FieldOrder.class).value());
