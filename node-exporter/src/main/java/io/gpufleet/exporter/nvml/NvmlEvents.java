@@ -83,27 +83,24 @@ final class NvmlEvents {
     /**
      * One bounded wait, then a non-blocking drain of whatever else is queued. GPUs found lost are handed
      * to {@code onLost} (which reports them), never returned here.
-     *
-     * @return false when the wait failed outright (so the caller can avoid spinning)
      */
-    boolean await(int timeoutMs, LongSupplier clock, List<GpuEvent> into, Consumer<NvmlDevice> onLost) {
+    void await(int timeoutMs, LongSupplier clock, List<GpuEvent> into, Consumer<NvmlDevice> onLost) {
         int rc = waitOnce(timeoutMs);
         for (int i = 0; rc == NvmlReturn.SUCCESS; i++) {
             GpuEvent e = toEvent(clock.getAsLong());
             if (e != null) into.add(e);
-            if (i >= DRAIN_LIMIT) return true;
+            if (i >= DRAIN_LIMIT) return;
             rc = waitOnce(0);
         }
-        if (rc == NvmlReturn.TIMEOUT) return true;
+        if (rc == NvmlReturn.TIMEOUT) return;
         if (rc == NvmlReturn.GPU_IS_LOST) {
             findLost(onLost);
-            return true;
+            return;
         }
         if (!warnedWaitError) {
             log.warn("NVML event wait failed: {}", lib.describe(rc));
             warnedWaitError = true;
         }
-        return false;
     }
 
     private int waitOnce(int timeoutMs) {

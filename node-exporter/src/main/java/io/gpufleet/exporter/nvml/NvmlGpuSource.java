@@ -312,18 +312,21 @@ public final class NvmlGpuSource implements GpuSource {
         List<GpuEvent> out = drainPending(new ArrayList<>());
         if (!out.isEmpty()) return out;
         long timeoutMs = Math.max(0, Math.min(timeout.toMillis(), Integer.MAX_VALUE));
-        boolean waited = false;
+        long start = System.nanoTime();
         lifecycle.readLock().lock();
         try {
             if (!closed && events.active()) {
-                waited = events.await((int) timeoutMs, settings.clock()::millis, out, this::markLost);
+                events.await((int) timeoutMs, settings.clock()::millis, out, this::markLost);
             }
         } finally {
             lifecycle.readLock().unlock();
         }
-        // No event set, or the wait failed outright: sleep instead, so the caller's loop does not spin.
-        if (!waited && out.isEmpty()) Thread.sleep(timeoutMs);
-        return drainPending(out);
+        drainPending(out);
+        // Nothing to report but back early (no event set, a failing wait, a GPU_IS_LOST already known):
+        // sleep out the timeout so the caller's loop does not spin.
+        long leftMs = timeoutMs - (System.nanoTime() - start) / 1_000_000;
+        if (out.isEmpty() && leftMs > 0) Thread.sleep(leftMs);
+        return out;
     }
 
     private List<GpuEvent> drainPending(List<GpuEvent> into) {

@@ -408,6 +408,18 @@ class NvmlGpuSourceTest {
     }
 
     @Test
+    void failingWaitDoesNotSpin() throws Exception {
+        fake.fake_fail("nvmlEventSetWait_v2", NvmlReturn.UNKNOWN);
+        open();
+        for (int i = 0; i < 2; i++) {
+            long start = System.nanoTime();
+            assertEquals(List.of(), source.awaitEvents(Duration.ofMillis(150)));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms >= 140, "returned after " + ms + " ms");
+        }
+    }
+
+    @Test
     void nvlinksAreReadPerLinkUntilTheFirstUnsupportedOne() {
         fake.fake_set_count(2);
         for (int link = 0; link < 4; link++) {
