@@ -139,7 +139,14 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
                     pause();
                     continue;
                 }
-                List<Pending> batch = buffer.take(MAX_BATCH, 200, TimeUnit.MILLISECONDS);
+                if (!buffer.awaitQueued(200, TimeUnit.MILLISECONDS)) continue;
+                // Take nothing while the topic's leader is unknown: snapshots stay queued, where the
+                // drop-oldest rule can reach them, instead of sitting in flight inside the producer.
+                if (!topicReachable()) {
+                    pause();
+                    continue;
+                }
+                List<Pending> batch = buffer.take(MAX_BATCH, 0, TimeUnit.MILLISECONDS);
                 if (batch.isEmpty()) continue;
                 if (!send(batch)) pause();
             }
@@ -165,6 +172,26 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
             reportedDown = true;
             connected = false;
             return false;
+        }
+    }
+
+    /** Whether topic metadata is at hand (cached, or fetched within the metadata timeout). */
+    private boolean topicReachable() {
+        try {
+            producer.partitionsFor(config.topic());
+            return true;
+        } catch (RuntimeException e) {
+            markDown(e);
+            return false;
+        }
+    }
+
+    private void markDown(Exception problem) {
+        connected = false;
+        if (!reportedDown) {
+            reportedDown = true;
+            log.warn("Kafka publisher cannot deliver to {} ({} buffered, oldest dropped beyond {}): {}",
+                    config.bootstrapServers(), buffer.buffered(), config.maxBufferedSnapshots(), String.valueOf(problem));
         }
     }
 
@@ -225,12 +252,7 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
         buffer.retry(retry);
         boolean ok = problem == null;
         if (!ok) {
-            connected = false;
-            if (!reportedDown) {
-                reportedDown = true;
-                log.warn("Kafka publisher cannot deliver to {} ({} buffered, oldest dropped beyond {}): {}",
-                        config.bootstrapServers(), buffer.buffered(), config.maxBufferedSnapshots(), String.valueOf(problem));
-            }
+            markDown(problem);
         } else if (acked > 0) {
             connected = true;
             if (reportedDown) {

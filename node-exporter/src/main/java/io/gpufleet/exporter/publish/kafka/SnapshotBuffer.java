@@ -112,7 +112,27 @@ final class SnapshotBuffer<T> {
         }
     }
 
-    /** Wakes a sender waiting in {@link #take}. */
+    /** Waits up to {@code timeout} until something is queued; returns whether something is. */
+    boolean awaitQueued(long timeout, TimeUnit unit) {
+        lock.lock();
+        try {
+            long nanos = unit.toNanos(timeout);
+            while (queue.isEmpty()) {
+                if (nanos <= 0) return false;
+                try {
+                    nanos = notEmpty.awaitNanos(nanos);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes a sender waiting in {@link #take} or {@link #awaitQueued}. */
     void wakeUp() {
         lock.lock();
         try {
