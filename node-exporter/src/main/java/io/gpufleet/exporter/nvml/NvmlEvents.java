@@ -3,7 +3,6 @@ package io.gpufleet.exporter.nvml;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.gpufleet.exporter.source.GpuEvent;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
