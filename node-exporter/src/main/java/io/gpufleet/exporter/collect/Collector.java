@@ -204,7 +204,6 @@ public final class Collector implements AutoCloseable {
             double seconds = (System.nanoTime() - start) / 1e9;
             NodeSnapshot s = new NodeSnapshot(source.node(), now, passes, states, topology,
                     new NodeSnapshot.CollectionStats(seconds, passes, errors, source.describe()));
-            snapshot = s;
             for (Consumer<NodeSnapshot> l : listeners) {
                 try {
                     l.accept(s);
@@ -212,6 +211,8 @@ public final class Collector implements AutoCloseable {
                     log.warn("snapshot listener failed: {}", e.toString());
                 }
             }
+            // Published last, so whoever sees this snapshot also sees what the listeners made of it (the exposition).
+            snapshot = s;
             return s;
         }
     }

@@ -111,13 +111,20 @@ public final class MetricCatalog {
     public static final String XID_LAST_SEEN = "gpufleet_gpu_xid_last_seen_timestamp_seconds";
     public static final String ECC_EVENTS = "gpufleet_gpu_ecc_events";
     public static final String NVLINK_ACTIVE = "gpufleet_gpu_nvlink_active";
+    /** NVLinks per GPU by state (active / inactive). */
+    public static final String NVLINKS = "gpufleet_gpu_nvlinks";
+    /** NVLink errors per GPU and type, summed over its links. */
     public static final String NVLINK_ERRORS = "gpufleet_gpu_nvlink_errors";
+    /** NVLink errors per link and type; only links that have had errors (an 18-link GPU would add 72 zero series). */
+    public static final String NVLINK_LINK_ERRORS = "gpufleet_gpu_nvlink_link_errors";
     public static final String PROCESS_MEMORY = "gpufleet_gpu_process_memory_used_bytes";
     public static final String POD_MEMORY_USED = "gpufleet_gpu_pod_memory_used_bytes";
     public static final String POD_MEMORY_SHARE = "gpufleet_gpu_pod_memory_share_bytes";
     public static final String POD_CORE_SHARE = "gpufleet_gpu_pod_core_share_ratio";
+    /** NVLinks between two GPUs, one series per NVLink-connected unordered pair. */
     public static final String TOPOLOGY_NVLINKS = "gpufleet_gpu_topology_nvlinks";
-    public static final String TOPOLOGY_PATH = "gpufleet_gpu_topology_path";
+    /** Per GPU and path level: how many other GPUs it reaches that way. */
+    public static final String TOPOLOGY_PEERS = "gpufleet_gpu_topology_peers";
     public static final String FIELD_READ_ERRORS = "gpufleet_exporter_field_read_errors";
     public static final String FIELD_UNAVAILABLE = "gpufleet_gpu_field_unavailable";
     public static final String COLLECTION_DURATION = "gpufleet_exporter_collection_duration_seconds";

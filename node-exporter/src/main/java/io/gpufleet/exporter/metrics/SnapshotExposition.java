@@ -13,6 +13,7 @@ import io.gpufleet.exporter.source.GpuIdentity;
 import io.gpufleet.exporter.source.GpuPair;
 import io.gpufleet.exporter.source.GpuReading;
 import io.gpufleet.exporter.source.NvLinkReading;
+import io.gpufleet.exporter.source.PathLevel;
 import io.gpufleet.exporter.source.ProcessReading;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
@@ -34,9 +35,6 @@ import java.util.Map;
  * pass (not per scrape); names come from {@link MetricCatalog}.
  */
 public final class SnapshotExposition {
-    private static final String[] NATIVE_LABELS = {"node", "gpu", "uuid", "model", "pod", "namespace", "container"};
-    private static final String[] DCGM_LABELS =
-            {"gpu", "UUID", "device", "modelName", "Hostname", "pod", "namespace", "container"};
     private static final String[] NVLINK_TYPES = {"replay", "recovery", "crc_flit", "crc_data"};
     private static final String[] DCGM_NVLINK = {"DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL",
             "DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL", "DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL",
@@ -98,11 +96,11 @@ public final class SnapshotExposition {
         List<InfoDataPointSnapshot> info = new ArrayList<>(s.gpus().size());
         for (GpuState g : s.gpus()) {
             GpuIdentity id = g.reading().gpu();
-            String[] podLabels = singlePod(g.pods());
-            Labels nat = Labels.of(NATIVE_LABELS, new String[]{id.node(), Integer.toString(id.index()), id.uuid(),
-                    id.model(), podLabels[0], podLabels[1], podLabels[2]});
-            Labels dcgm = Labels.of(DCGM_LABELS, new String[]{Integer.toString(id.index()), id.uuid(), id.device(),
-                    id.model(), id.node(), podLabels[0], podLabels[1], podLabels[2]});
+            PodRef pod = g.pods().size() == 1 ? g.pods().get(0) : null;
+            Labels nat = withPod(Labels.of("node", id.node(), "gpu", Integer.toString(id.index()), "uuid", id.uuid(),
+                    "model", id.model()), pod);
+            Labels dcgm = withPod(Labels.of("gpu", Integer.toString(id.index()), "UUID", id.uuid(), "device", id.device(),
+                    "modelName", id.model(), "Hostname", id.node()), pod);
             if (set.includesNative()) {
                 info.add(new InfoDataPointSnapshot(Labels.of("node", id.node(), "gpu", Integer.toString(id.index()),
                         "uuid", id.uuid(), "model", id.model(), "pci_bus_id", id.pciBusId(), "serial", id.serial(),
@@ -118,11 +116,14 @@ public final class SnapshotExposition {
         return new MetricSnapshots(all);
     }
 
-    /** pod/namespace/container labels: set only when exactly one pod uses the GPU (shared GPUs get per-pod series). */
-    private static String[] singlePod(List<PodRef> pods) {
-        if (pods.size() != 1) return new String[]{"", "", ""};
-        PodRef p = pods.get(0);
-        return new String[]{p.pod(), p.namespace(), p.container()};
+    /**
+     * pod/namespace/container labels, only when exactly one pod uses the GPU (shared GPUs get per-pod series);
+     * left out rather than empty, as dcgm-exporter does, which keeps an unattributed GPU's lines short.
+     */
+    private static Labels withPod(Labels base, PodRef pod) {
+        if (pod == null) return base;
+        Labels l = base.add("pod", pod.pod()).add("namespace", pod.namespace());
+        return pod.container().isEmpty() ? l : l.add("container", pod.container());
     }
 
     private static void writeNative(Families fam, GpuState g, GpuIdentity id, Labels nat) {
@@ -165,14 +166,30 @@ public final class SnapshotExposition {
                 nat.add("type", "double_bit"), g.doubleBitEccEvents());
         fam.counter(MetricCatalog.ECC_EVENTS, "ECC error events received from the driver's event set.",
                 nat.add("type", "single_bit"), g.singleBitEccEvents());
-        for (NvLinkReading link : r.nvLinks()) {
-            Labels ll = nat.add("link", Integer.toString(link.link()));
-            fam.gauge(MetricCatalog.NVLINK_ACTIVE, "1 when the NVLink is active.", ll, link.active() ? 1 : 0);
-            long[] counts = {link.replayErrors(), link.recoveryErrors(), link.crcFlitErrors(), link.crcDataErrors()};
-            for (int i = 0; i < counts.length; i++) {
-                if (counts[i] >= 0) {
-                    fam.counter(MetricCatalog.NVLINK_ERRORS, "NVLink errors per link and type since the driver loaded.",
-                            ll.add("type", NVLINK_TYPES[i]), counts[i]);
+        if (!r.nvLinks().isEmpty()) {
+            int active = 0;
+            long[] sums = new long[NVLINK_TYPES.length];
+            boolean[] readable = new boolean[NVLINK_TYPES.length];
+            for (NvLinkReading link : r.nvLinks()) {
+                if (link.active()) active++;
+                long[] counts = counts(link);
+                for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] < 0) continue;
+                    readable[i] = true;
+                    sums[i] += counts[i];
+                    if (counts[i] > 0) {
+                        fam.counter(MetricCatalog.NVLINK_LINK_ERRORS, "NVLink errors per link and type, for links that had any.",
+                                nat.add("link", Integer.toString(link.link())).add("type", NVLINK_TYPES[i]), counts[i]);
+                    }
+                }
+            }
+            fam.gauge(MetricCatalog.NVLINKS, "NVLinks of the GPU by state.", nat.add("state", "active"), active);
+            fam.gauge(MetricCatalog.NVLINKS, "NVLinks of the GPU by state.", nat.add("state", "inactive"),
+                    r.nvLinks().size() - active);
+            for (int i = 0; i < NVLINK_TYPES.length; i++) {
+                if (readable[i]) {
+                    fam.counter(MetricCatalog.NVLINK_ERRORS, "NVLink errors per type, summed over the GPU's links.",
+                            nat.add("type", NVLINK_TYPES[i]), sums[i]);
                 }
             }
         }
@@ -183,8 +200,8 @@ public final class SnapshotExposition {
             }
         }
         for (PodRef p : g.pods()) {
-            Labels pl = Labels.of(NATIVE_LABELS, new String[]{id.node(), Integer.toString(id.index()), id.uuid(),
-                    id.model(), p.pod(), p.namespace(), p.container()});
+            Labels pl = withPod(Labels.of("node", id.node(), "gpu", Integer.toString(id.index()), "uuid", id.uuid(),
+                    "model", id.model()), p);
             if (p.usedMemoryBytes() >= 0) {
                 fam.gauge(MetricCatalog.POD_MEMORY_USED, "GPU memory used by each pod on the GPU.", pl, p.usedMemoryBytes());
             }
@@ -209,21 +226,40 @@ public final class SnapshotExposition {
         if (!r.nvLinks().isEmpty()) {
             long[] sums = new long[4];
             for (NvLinkReading l : r.nvLinks()) {
-                long[] c = {l.replayErrors(), l.recoveryErrors(), l.crcFlitErrors(), l.crcDataErrors()};
+                long[] c = counts(l);
                 for (int i = 0; i < 4; i++) sums[i] += Math.max(0, c[i]);
             }
             for (int i = 0; i < 4; i++) fam.gauge(DCGM_NVLINK[i], "NVLink errors summed over links.", dcgm, sums[i]);
         }
     }
 
+    /**
+     * Per GPU, how many peers it reaches at each path level; per NVLink-connected pair, the link count. All
+     * pairs would grow with the square of the GPU count (2016 series on a 64-GPU node) for data that never changes.
+     */
     private static void writeTopology(Families fam, NodeSnapshot s) {
+        int n = s.gpus().size();
+        if (n == 0 || s.topology().pairs().isEmpty()) return;
+        int[][] peers = new int[n][PathLevel.values().length];
         for (GpuPair p : s.topology().pairs()) {
-            for (int[] ab : new int[][]{{p.a(), p.b()}, {p.b(), p.a()}}) {
-                Labels l = Labels.of("node", s.node(), "gpu", Integer.toString(ab[0]), "peer_gpu", Integer.toString(ab[1]));
-                fam.gauge(MetricCatalog.TOPOLOGY_PATH, "1 for the path between two GPUs (nvidia-smi topo names).",
-                        l.add("path", p.level().name()), 1);
-                if (p.nvLinks() > 0) {
-                    fam.gauge(MetricCatalog.TOPOLOGY_NVLINKS, "NVLinks between two GPUs.", l, p.nvLinks());
+            if (p.a() < n && p.b() < n) {
+                peers[p.a()][p.level().ordinal()]++;
+                peers[p.b()][p.level().ordinal()]++;
+            }
+            if (p.level() == PathLevel.NV) {
+                fam.gauge(MetricCatalog.TOPOLOGY_NVLINKS, "NVLinks between two GPUs (one series per connected pair).",
+                        Labels.of("node", s.node(), "gpu", Integer.toString(p.a()), "peer_gpu", Integer.toString(p.b())),
+                        p.nvLinks());
+            }
+        }
+        for (GpuState g : s.gpus()) {
+            int i = g.reading().gpu().index();
+            if (i >= n) continue;
+            for (PathLevel level : PathLevel.values()) {
+                if (peers[i][level.ordinal()] > 0) {
+                    fam.gauge(MetricCatalog.TOPOLOGY_PEERS, "Other GPUs this GPU reaches at each path level (nvidia-smi topo names).",
+                            Labels.of("node", s.node(), "gpu", Integer.toString(i), "path", level.name()),
+                            peers[i][level.ordinal()]);
                 }
             }
         }
@@ -249,6 +285,10 @@ public final class SnapshotExposition {
             fam.gauge(MetricCatalog.PUBLISHER_CONNECTED, "1 when the publisher's last delivery succeeded.", pl,
                     ps.connected() ? 1 : 0);
         }
+    }
+
+    private static long[] counts(NvLinkReading l) {
+        return new long[]{l.replayErrors(), l.recoveryErrors(), l.crcFlitErrors(), l.crcDataErrors()};
     }
 
     private static Labels withPairs(Labels base, List<String> pairs) {

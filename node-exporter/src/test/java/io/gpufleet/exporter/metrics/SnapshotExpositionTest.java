@@ -75,13 +75,21 @@ class SnapshotExpositionTest {
         assertTrue(t.find("gpufleet_gpu_temperature_celsius", "gpu", "1", "sensor", "memory").isEmpty());
         assertEquals(1, t.value("gpufleet_gpu_field_unavailable", "gpu", "1", "field", "memory_temperature_celsius",
                 "reason", "NOT_SUPPORTED"));
-        // NVLink per link; a counter that could not be read (-1) is absent.
-        assertEquals(3, t.value("gpufleet_gpu_nvlink_errors_total", "gpu", "0", "link", "0", "type", "crc_flit"));
-        assertEquals(0, t.value("gpufleet_gpu_nvlink_active", "gpu", "0", "link", "1"));
-        assertTrue(t.find("gpufleet_gpu_nvlink_errors_total", "gpu", "0", "link", "1", "type", "crc_data").isEmpty());
+        // NVLink: per GPU by state and error type; per link only where errors happened; -1 (unreadable) is skipped.
+        assertEquals(1, t.value("gpufleet_gpu_nvlinks", "gpu", "0", "state", "active"));
+        assertEquals(1, t.value("gpufleet_gpu_nvlinks", "gpu", "0", "state", "inactive"));
+        assertEquals(13, t.value("gpufleet_gpu_nvlink_errors_total", "gpu", "0", "type", "crc_flit"));
+        assertEquals(4, t.value("gpufleet_gpu_nvlink_errors_total", "gpu", "0", "type", "crc_data"));
+        assertEquals(3, t.value("gpufleet_gpu_nvlink_link_errors_total", "gpu", "0", "link", "0", "type", "crc_flit"));
+        assertEquals(10, t.value("gpufleet_gpu_nvlink_link_errors_total", "gpu", "0", "link", "1", "type", "crc_flit"));
+        assertTrue(t.find("gpufleet_gpu_nvlink_link_errors_total", "gpu", "0", "link", "1", "type", "replay").isEmpty(),
+                "links without errors add no series");
+        assertTrue(t.find("gpufleet_gpu_nvlinks", "gpu", "1").isEmpty(), "a GPU without NVLink has no NVLink series");
         assertEquals(1L << 30, t.value("gpufleet_gpu_process_memory_used_bytes", "gpu", "0", "pid", "4242"));
-        assertEquals(18, t.value("gpufleet_gpu_topology_nvlinks", "gpu", "1", "peer_gpu", "0"));
-        assertEquals(1, t.value("gpufleet_gpu_topology_path", "gpu", "0", "peer_gpu", "1", "path", "NV"));
+        assertEquals(18, t.value("gpufleet_gpu_topology_nvlinks", "gpu", "0", "peer_gpu", "1"));
+        assertEquals(1, t.all("gpufleet_gpu_topology_nvlinks").size(), "one series per connected pair");
+        assertEquals(1, t.value("gpufleet_gpu_topology_peers", "gpu", "1", "path", "NV"));
+        assertTrue(t.find("gpufleet_gpu_topology_peers", "gpu", "1", "path", "SYS").isEmpty());
         assertEquals(2, t.value("gpufleet_exporter_gpus", "node", "node-a"));
         assertEquals(1, t.value("gpufleet_exporter_collections_total", "node", "node-a"));
     }
@@ -89,7 +97,7 @@ class SnapshotExpositionTest {
     @Test
     void sharedGpuGetsPerPodSeriesAndNoSinglePodLabel() {
         TextExposition t = TextExposition.parse(text(MetricSet.NATIVE, snapshot(), List.of()));
-        assertEquals("", t.find("gpufleet_gpu_memory_used_bytes", "gpu", "1").orElseThrow().labels().get("pod"));
+        assertFalse(t.find("gpufleet_gpu_memory_used_bytes", "gpu", "1").orElseThrow().labels().containsKey("pod"));
         assertEquals(8L << 30, t.value("gpufleet_gpu_pod_memory_share_bytes", "gpu", "1", "pod", "a", "namespace", "ml"));
         assertEquals(0.5, t.value("gpufleet_gpu_pod_core_share_ratio", "gpu", "1", "pod", "b", "namespace", "web"));
         assertEquals(123, t.value("gpufleet_gpu_pod_memory_used_bytes", "gpu", "1", "pod", "b"));

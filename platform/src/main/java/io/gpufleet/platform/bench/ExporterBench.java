@@ -39,12 +39,12 @@ public final class ExporterBench implements Callable<Integer> {
     int warmup = 300;
 
     @Option(names = "--cpu-seconds", paramLabel = "<s>",
-            description = "Idle window in which CPU per collection is measured (default: 10).")
-    int cpuSeconds = 10;
+            description = "Window without scrapes in which CPU per collection is measured (default: 20).")
+    int cpuSeconds = 20;
 
     @Option(names = "--interval", paramLabel = "<duration>",
-            description = "Collection interval of the exporter under test (default: 100ms, so the CPU window sees ~100 passes).")
-    String interval = "100ms";
+            description = "Collection interval of the exporter under test (default: 1s, as shipped).")
+    String interval = "1s";
 
     @Option(names = "--jvm-opts", paramLabel = "<opts>", description = "JVM options of the exporter (default: as shipped).")
     String jvmOpts = ExporterCommand.DEFAULT_JVM_OPTS;
@@ -84,7 +84,7 @@ public final class ExporterBench implements Callable<Integer> {
         cmd.addAll(Arrays.asList(jvmOpts.trim().split("\\s+")));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gpufleet.platform.Fleet", "exporter",
                 "--simulate", Integer.toString(n), "--port", Integer.toString(port), "--bind-address", "127.0.0.1",
-                "--interval", interval, "--slow-interval", "1s", "--kubernetes", "off"));
+                "--interval", interval, "--kubernetes", "off"));
         Path log = Files.createTempFile("gpufleet-bench-exporter", ".log");
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
