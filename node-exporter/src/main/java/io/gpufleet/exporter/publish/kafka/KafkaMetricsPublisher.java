@@ -86,12 +86,8 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
     public void publish(NodeSnapshot snapshot) {
         if (snapshot == null) return;
         try {
-            if (closing) {
-                buffer.offer(new Pending(snapshot));
-                buffer.dropQueued();
-                return;
-            }
-            buffer.offer(new Pending(snapshot));
+            if (closing) buffer.reject(); // counted, never sent
+            else buffer.offer(new Pending(snapshot));
         } catch (RuntimeException e) {
             log.warn("Kafka publisher could not buffer a snapshot", e);
         }
