@@ -13,7 +13,6 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -109,8 +108,7 @@ class KafkaMetricsPublisherOutageTest {
     void unresolvableBootstrapHostKeepsTheExporterRunning() throws Exception {
         KafkaPublisherConfig config = KafkaPublisherConfig.defaults("kafka.invalid:9092")
                 .withMaxBufferedSnapshots(3).withRetryBackoff(Duration.ofMillis(50))
-                .withCloseTimeout(Duration.ofMillis(500))
-                .withExtraProperties(Map.of());
+                .withCloseTimeout(Duration.ofMillis(500));
         try (KafkaMetricsPublisher pub = new KafkaMetricsPublisher(config, new OtlpMetricsEncoder())) {
             for (int i = 0; i < 10; i++) assertTrue(publishTimed(pub, i) < PROMPT_NANOS);
             Thread.sleep(200);
