@@ -211,6 +211,7 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
         List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
         List<Pending> retry = new ArrayList<>();
         int failed = 0;
+        boolean discardProducer = false;
         Exception problem = null;
         for (int i = 0; i < batch.size(); i++) {
             Pending item = batch.get(i);
@@ -230,8 +231,10 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
                 if (retriable(e)) {
                     retry.addAll(batch.subList(i, batch.size()));
                 } else {
+                    // The producer refuses sends outright (e.g. a fatal idempotence error): start a new one.
                     failed++;
                     retry.addAll(batch.subList(i + 1, batch.size()));
+                    discardProducer = true;
                 }
                 break;
             }
@@ -259,6 +262,11 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
         buffer.sent(acked);
         buffer.failed(failed);
         buffer.retry(retry);
+        if (discardProducer && !closing) {
+            log.warn("Kafka producer is in a failed state; replacing it: {}", String.valueOf(problem));
+            closeQuietly(p, Duration.ZERO);
+            producer = null;
+        }
         boolean ok = problem == null;
         if (!ok) {
             markDown(problem);
