@@ -36,6 +36,7 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
     private static final Logger log = LoggerFactory.getLogger(KafkaMetricsPublisher.class);
     // Records per send round: enough to drain a full buffer in a few rounds after an outage.
     private static final int MAX_BATCH = 32;
+    private static final long MAX_CREATE_BACKOFF_MS = 30_000;
 
     private final KafkaPublisherConfig config;
     private final OtlpMetricsEncoder encoder;
@@ -45,7 +46,8 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
     private volatile Producer<String, byte[]> producer;
     private volatile boolean connected;
     private volatile boolean closing;
-    private boolean reportedDown; // sender thread only: log an outage once, not every attempt
+    private boolean reportedDown;
+    private int creationFailures; // sender thread only // sender thread only: log an outage once, not every attempt
     private volatile long closeDeadlineNanos = Long.MAX_VALUE;
 
     /** A buffered snapshot and, once encoded, its bytes (kept for retries). */
@@ -84,12 +86,8 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
     public void publish(NodeSnapshot snapshot) {
         if (snapshot == null) return;
         try {
-            if (closing) {
-                buffer.offer(new Pending(snapshot));
-                buffer.dropQueued();
-                return;
-            }
-            buffer.offer(new Pending(snapshot));
+            if (closing) buffer.reject(); // counted, never sent
+            else buffer.offer(new Pending(snapshot));
         } catch (RuntimeException e) {
             log.warn("Kafka publisher could not buffer a snapshot", e);
         }
@@ -135,23 +133,20 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
     private void runSender() {
         try {
             while (!closing || (buffer.buffered() > 0 && System.nanoTime() < closeDeadlineNanos)) {
-                if (producer == null && !createProducer()) {
+                try {
+                    if (producer == null && !createProducer()) {
+                        if (closing) break; // nothing to flush with
+                        // Doubling pauses (up to 30 s): each attempt builds a client and logs its whole config.
+                        pause(Math.min(MAX_CREATE_BACKOFF_MS, config.retryBackoff().toMillis() << Math.min(creationFailures, 16)));
+                        continue;
+                    }
+                    sendRound();
+                } catch (RuntimeException e) {
+                    // A bug or an unexpected client failure must not end publishing for the exporter's life.
+                    log.error("Kafka publisher's sender failed; continuing", e);
                     pause();
-                    continue;
                 }
-                if (!buffer.awaitQueued(200, TimeUnit.MILLISECONDS)) continue;
-                // Take nothing while the topic's leader is unknown: snapshots stay queued, where the
-                // drop-oldest rule can reach them, instead of sitting in flight inside the producer.
-                if (!topicReachable()) {
-                    pause();
-                    continue;
-                }
-                List<Pending> batch = buffer.take(MAX_BATCH, 0, TimeUnit.MILLISECONDS);
-                if (batch.isEmpty()) continue;
-                if (!send(batch)) pause();
             }
-        } catch (RuntimeException e) {
-            log.error("Kafka publisher's sender stopped unexpectedly", e);
         } finally {
             Producer<String, byte[]> p = producer;
             if (p != null) {
@@ -162,12 +157,26 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
         }
     }
 
+    private void sendRound() {
+        if (!buffer.awaitQueued(200, TimeUnit.MILLISECONDS)) return;
+        // Take nothing while the topic's leader is unknown: snapshots stay queued, where the drop-oldest
+        // rule can reach them, instead of sitting in flight inside the producer.
+        if (!topicReachable()) {
+            pause();
+            return;
+        }
+        List<Pending> batch = buffer.take(MAX_BATCH, 0, TimeUnit.MILLISECONDS);
+        if (!batch.isEmpty() && !send(batch)) pause();
+    }
+
     private boolean createProducer() {
         try {
             producer = producerFactory.apply(config.producerProperties());
+            creationFailures = 0;
             return true;
         } catch (RuntimeException e) {
             // E.g. a bootstrap host name that does not resolve yet: keep trying, the exporter runs on.
+            creationFailures++;
             if (!reportedDown) log.warn("Kafka producer could not be created: {}", e.toString());
             reportedDown = true;
             connected = false;
@@ -202,6 +211,7 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
         List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
         List<Pending> retry = new ArrayList<>();
         int failed = 0;
+        boolean discardProducer = false;
         Exception problem = null;
         for (int i = 0; i < batch.size(); i++) {
             Pending item = batch.get(i);
@@ -221,8 +231,10 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
                 if (retriable(e)) {
                     retry.addAll(batch.subList(i, batch.size()));
                 } else {
+                    // The producer refuses sends outright (e.g. a fatal idempotence error): start a new one.
                     failed++;
                     retry.addAll(batch.subList(i + 1, batch.size()));
+                    discardProducer = true;
                 }
                 break;
             }
@@ -250,6 +262,11 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
         buffer.sent(acked);
         buffer.failed(failed);
         buffer.retry(retry);
+        if (discardProducer && !closing) {
+            log.warn("Kafka producer is in a failed state; replacing it: {}", String.valueOf(problem));
+            closeQuietly(p, Duration.ZERO);
+            producer = null;
+        }
         boolean ok = problem == null;
         if (!ok) {
             markDown(problem);
@@ -268,9 +285,16 @@ public final class KafkaMetricsPublisher implements MetricsPublisher {
     }
 
     private void pause() {
-        if (closing) return;
+        pause(config.retryBackoff().toMillis());
+    }
+
+    private void pause(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         try {
-            Thread.sleep(config.retryBackoff().toMillis());
+            // In short steps, so that close() is not kept waiting by a long backoff.
+            while (!closing && System.nanoTime() < deadline) {
+                Thread.sleep(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

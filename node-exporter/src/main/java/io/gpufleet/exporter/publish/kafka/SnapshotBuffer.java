@@ -50,6 +50,17 @@ final class SnapshotBuffer<T> {
         }
     }
 
+    /** Counts an item as offered and dropped without keeping it (the publisher is closing). */
+    void reject() {
+        lock.lock();
+        try {
+            offered++;
+            dropped++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Moves up to {@code max} queued items, oldest first, in flight; waits up to {@code timeout} for one.
      * Returns an empty list on timeout or interrupt.

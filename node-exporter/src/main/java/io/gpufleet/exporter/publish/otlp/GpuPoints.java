@@ -8,8 +8,10 @@ import io.gpufleet.exporter.source.GpuReading;
 import io.gpufleet.exporter.source.NvLinkReading;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The per-GPU metrics gpufleet pushes (over OTLP and on Kafka), and a walker that turns one {@link GpuState}
@@ -73,6 +75,18 @@ public final class GpuPoints {
     /** Label lists the walker reuses for every GPU (besides the catalogue's): encoders may pre-build them. */
     static List<List<String>> constantLabelLists() {
         return List.of(DOUBLE_BIT, SINGLE_BIT);
+    }
+
+    private static final Set<List<String>> CONSTANT_LABELS = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    static {
+        for (MetricCatalog.Spec s : MetricCatalog.all()) CONSTANT_LABELS.add(s.labels());
+        CONSTANT_LABELS.addAll(constantLabelLists());
+    }
+
+    /** Whether the walker passes this very list for every GPU and pass (so it is worth caching per GPU). */
+    static boolean isConstant(List<String> labels) {
+        return CONSTANT_LABELS.contains(labels);
     }
 
     /** Catalogue fields folded by native name: one Metric and its specs, in catalogue order. */

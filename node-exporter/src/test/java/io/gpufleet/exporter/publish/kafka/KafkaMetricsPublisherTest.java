@@ -133,4 +133,21 @@ class KafkaMetricsPublisherTest {
         assertEquals(20, records.size());
         assertEquals(20, times.size());
     }
+
+    @Test
+    void recordsThatCanNeverBeDeliveredAreDroppedAndCountedWhileOthersFlow() throws Exception {
+        String topic = "too-large-test";
+        broker.createTopic(topic);
+        KafkaPublisherConfig cfg = config(topic).withExtraProperties(Map.of("max.request.size", "2048"));
+        try (KafkaMetricsPublisher pub = new KafkaMetricsPublisher(cfg, new OtlpMetricsEncoder())) {
+            pub.publish(TestSnapshots.snapshot("node-big", 8, 1000, 1));   // ~8 KB: over the limit
+            pub.publish(TestSnapshots.snapshot("node-small", 1, 1001, 2)); // ~1 KB
+            await("both settled", Duration.ofSeconds(20), () -> pub.stats().sent() + pub.stats().dropped() == 2);
+            assertEquals(1, pub.stats().sent());
+            assertEquals(1, pub.stats().dropped());
+            assertEquals(0, pub.stats().buffered());
+        }
+        List<ConsumerRecord<String, byte[]>> records = broker.read(topic, 1, Duration.ofSeconds(20));
+        assertEquals(List.of("node-small"), records.stream().map(ConsumerRecord::key).toList());
+    }
 }
