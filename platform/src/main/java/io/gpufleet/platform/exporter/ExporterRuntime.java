@@ -16,6 +16,8 @@ import io.gpufleet.exporter.publish.MetricsPublisher;
 import io.gpufleet.exporter.publish.kafka.KafkaMetricsPublisher;
 import io.gpufleet.exporter.publish.kafka.KafkaPublisherConfig;
 import io.gpufleet.exporter.publish.otlp.OtlpMetricsEncoder;
+import io.gpufleet.exporter.publish.otlp.OtlpMetricsPublisher;
+import io.gpufleet.exporter.publish.otlp.OtlpPublisherConfig;
 import io.gpufleet.exporter.sim.InvalidFieldException;
 import io.gpufleet.exporter.sim.ScheduledFault;
 import io.gpufleet.exporter.sim.SimulatedFleet;
@@ -116,6 +118,12 @@ public final class ExporterRuntime implements AutoCloseable {
             KafkaPublisherConfig kc = KafkaPublisherConfig.defaults(config.kafkaBootstrap())
                     .withTopic(config.kafkaTopic()).withMaxBufferedSnapshots(config.kafkaBuffer());
             publishers.add(new KafkaMetricsPublisher(kc, new OtlpMetricsEncoder()));
+        }
+        if (!config.otlpEndpoint().isBlank()) {
+            OtlpPublisherConfig.Protocol protocol = config.otlpProtocol() == ExporterConfig.OtlpProtocol.GRPC
+                    ? OtlpPublisherConfig.Protocol.GRPC : OtlpPublisherConfig.Protocol.HTTP_PROTOBUF;
+            publishers.add(new OtlpMetricsPublisher(OtlpPublisherConfig.defaults(source.node(), protocol,
+                    config.interval()).withEndpoint(config.otlpEndpoint()), clock));
         }
         NodeExporter.Settings s = new NodeExporter.Settings(base.bindAddress(), port, base.collection(), base.metrics(),
                 base.health(), base.security());

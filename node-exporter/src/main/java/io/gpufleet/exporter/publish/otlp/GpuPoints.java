@@ -59,8 +59,8 @@ public final class GpuPoints {
             "ECC error events received since the exporter started.", "", true);
     public static final Metric NVLINK_ACTIVE = new Metric(MetricCatalog.NVLINK_ACTIVE,
             "1 when the NVLink is active.", "", false);
-    public static final Metric NVLINK_ERRORS = new Metric(MetricCatalog.NVLINK_ERRORS,
-            "NVLink error counters since the driver loaded.", "", true);
+    public static final Metric NVLINK_ERRORS = new Metric(MetricCatalog.NVLINK_LINK_ERRORS,
+            "NVLink error counters per link since the driver loaded.", "", true);
     public static final Metric POD_MEMORY_USED = new Metric(MetricCatalog.POD_MEMORY_USED,
             "GPU memory held by a pod's processes on this GPU.", "By", false);
     public static final Metric POD_MEMORY_SHARE = new Metric(MetricCatalog.POD_MEMORY_SHARE,

@@ -137,9 +137,9 @@ class OtlpMetricsEncoderTest {
                 && "infer-1".equals(p.attributes().get("pod"))));
         assertEquals(1, OtlpPoints.only(points, u, MetricCatalog.NVLINK_ACTIVE, Map.of("link", "0")).value());
         assertEquals(0, OtlpPoints.only(points, u, MetricCatalog.NVLINK_ACTIVE, Map.of("link", "1")).value());
-        assertEquals(3, OtlpPoints.only(points, u, MetricCatalog.NVLINK_ERRORS, Map.of("link", "0", "type", "replay")).value());
-        assertEquals(2, OtlpPoints.only(points, u, MetricCatalog.NVLINK_ERRORS, Map.of("link", "0", "type", "crc_data")).value());
-        assertEquals(3, points.stream().filter(p -> p.metric().equals(MetricCatalog.NVLINK_ERRORS)).count(),
+        assertEquals(3, OtlpPoints.only(points, u, MetricCatalog.NVLINK_LINK_ERRORS, Map.of("link", "0", "type", "replay")).value());
+        assertEquals(2, OtlpPoints.only(points, u, MetricCatalog.NVLINK_LINK_ERRORS, Map.of("link", "0", "type", "crc_data")).value());
+        assertEquals(3, points.stream().filter(p -> p.metric().equals(MetricCatalog.NVLINK_LINK_ERRORS)).count(),
                 "unreadable (-1) link counters are absent");
         // Two pods share the GPU: no pod identity on the resource.
         assertFalse(points.get(0).resource().containsKey(OtlpMetricsEncoder.K8S_POD));
