@@ -20,6 +20,11 @@ import io.gpufleet.exporter.source.PathLevel;
 import io.gpufleet.exporter.source.ProcessReading;
 import io.gpufleet.exporter.source.ScriptedGpuSource;
 import io.gpufleet.exporter.source.Topology;
+import io.gpufleet.exporter.sim.Fault;
+import io.gpufleet.exporter.sim.SimulatedFleet;
+import io.gpufleet.exporter.sim.SimulatedNode;
+import io.gpufleet.exporter.sim.SimulationConfig;
+import io.gpufleet.exporter.sim.Workload;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -54,7 +59,33 @@ class PromtoolCheckMetricsTest {
         c.recordEvents(List.of(GpuEvent.xid(2, "x", 79, clock.millis()), GpuEvent.xid(2, "x", 13, clock.millis())));
         ScrapeCache cache = new ScrapeCache(new SnapshotExposition(set), List::of);
         cache.update(c.collectOnce());
-        byte[] text = cache.get(ScrapeCache.Format.PROMETHEUS_TEXT, false);
+        assertPromtoolAccepts(set, cache.get(ScrapeCache.Format.PROMETHEUS_TEXT, false));
+    }
+
+    /** Every node shape and model of the default simulated fleet, with work, shared GPUs and faults. */
+    @ParameterizedTest
+    @EnumSource(MetricSet.class)
+    void promtoolAcceptsTheSimulatedFleet(MetricSet set) throws Exception {
+        MutableClock clock = new MutableClock(1_700_000_000_000L);
+        try (SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withNodes(8), clock)) {
+            fleet.startWork("sim-node-00", 1, new Workload("ml", "train-0", "main", 0.9, 20L << 30));
+            fleet.startWork("sim-node-00", 2, new Workload("ml", "a", "main", 0.3, 4L << 30, 8L << 30, 250));
+            fleet.startWork("sim-node-00", 2, new Workload("web", "b", "main", 0.4, 6L << 30, 8L << 30, 250));
+            fleet.inject("sim-node-01", 3, new Fault.Xid(79));
+            fleet.inject("sim-node-03", 0, new Fault.EccDoubleBit());
+            clock.advance(java.time.Duration.ofSeconds(5));
+            for (SimulatedNode node : fleet.nodes()) {
+                Collector c = new Collector(node, node, new HealthEvaluator(HealthPolicy.DEFAULT), clock, CollectorSettings.DEFAULT);
+                c.recordEvents(node.awaitEvents(java.time.Duration.ofMillis(1)));
+                c.collectSlowOnce();
+                ScrapeCache cache = new ScrapeCache(new SnapshotExposition(set), List::of);
+                cache.update(c.collectOnce());
+                assertPromtoolAccepts(set, cache.get(ScrapeCache.Format.PROMETHEUS_TEXT, false));
+            }
+        }
+    }
+
+    private static void assertPromtoolAccepts(MetricSet set, byte[] text) throws Exception {
 
         Process p = start("promtool", "check", "metrics");
         p.getOutputStream().write(text);

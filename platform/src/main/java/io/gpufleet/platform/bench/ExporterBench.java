@@ -86,7 +86,9 @@ public final class ExporterBench implements Callable<Integer> {
                 "--simulate", Integer.toString(n), "--port", Integer.toString(port), "--bind-address", "127.0.0.1",
                 "--interval", interval, "--kubernetes", "off"));
         Path log = Files.createTempFile("gpufleet-bench-exporter", ".log");
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // as the fleet launcher runs the exporter
+        Process child = pb.start();
         try {
             String base = "http://127.0.0.1:" + port;
             waitReady(base + "/health", child, log);

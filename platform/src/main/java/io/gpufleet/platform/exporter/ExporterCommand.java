@@ -33,7 +33,8 @@ public final class ExporterCommand implements Callable<Integer> {
      * {@code exporter_opts}; a test checks). The exporter runs on every GPU node, so it ships small.
      */
     public static final String DEFAULT_JVM_OPTS =
-            "-XX:+UseSerialGC -Xms16m -Xmx64m -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m";
+            "-XX:+UseSerialGC -Xms8m -Xmx64m -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m "
+                    + "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30";
 
     @Spec
     CommandSpec spec;
