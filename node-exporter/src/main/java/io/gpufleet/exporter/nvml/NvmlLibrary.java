@@ -77,6 +77,8 @@ public final class NvmlLibrary {
         if (location.contains("/") && !Files.isRegularFile(Path.of(location))) {
             throw new NvmlException("cannot load NVML library " + location + ": no such file", -1);
         }
+        // JNA treats a relative path as a library name to search for: make it absolute.
+        if (location.contains("/")) location = Path.of(location).toAbsolutePath().normalize().toString();
         NativeLibrary lib;
         try {
             // JNA also caches a library under its bare file name: without a distinct option a soname load
