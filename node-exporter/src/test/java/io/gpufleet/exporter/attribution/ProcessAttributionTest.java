@@ -1,5 +1,6 @@
 package io.gpufleet.exporter.attribution;
 
+import io.gpufleet.exporter.source.MutableClock;
 import static io.gpufleet.exporter.attribution.MockApi.NODE;
 import static io.gpufleet.exporter.attribution.MockApi.assignment;
 import static io.gpufleet.exporter.attribution.MockApi.eventually;

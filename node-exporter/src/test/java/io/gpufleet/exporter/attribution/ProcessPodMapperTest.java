@@ -1,5 +1,6 @@
 package io.gpufleet.exporter.attribution;
 
+import io.gpufleet.exporter.source.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package io.gpufleet.exporter.sim;
 
+import io.gpufleet.exporter.source.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,7 +72,7 @@ class ScheduledFaultTest {
 
     @Test
     void scheduledFaultsFireAtTheirOffsetWhateverTheReadCadence() throws Exception {
-        TestClock clock = new TestClock();
+        MutableClock clock = new MutableClock();
         long start = clock.millis();
         SimulationConfig config = SimulationConfig.defaults().withNodes(4).withBackgroundLoad(false)
                 .withFaults(ScheduledFault.parseList("30s:sim-node-03:2:xid=79,45s:sim-node-00:1:ecc_dbe"));
@@ -118,7 +119,7 @@ class ScheduledFaultTest {
     }
 
     private static List<GpuEvent> randomRun(long seed) throws InterruptedException {
-        TestClock clock = new TestClock();
+        MutableClock clock = new MutableClock();
         SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withSeed(seed).withNodes(4)
                 .withRandomFaultsPerNodeHour(20), clock);
         List<GpuEvent> out = new ArrayList<>();
@@ -131,7 +132,7 @@ class ScheduledFaultTest {
 
     @Test
     void randomLastingFaultsAreRepairedLater() {
-        TestClock clock = new TestClock();
+        MutableClock clock = new MutableClock();
         SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withSeed(3).withNodes(2)
                 .withRandomFaultsPerNodeHour(60), clock);
         int maxLost = 0;

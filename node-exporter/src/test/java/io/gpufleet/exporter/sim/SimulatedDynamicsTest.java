@@ -1,5 +1,6 @@
 package io.gpufleet.exporter.sim;
 
+import io.gpufleet.exporter.source.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class SimulatedDynamicsTest {
     private static final long GIB = 1L << 30;
 
-    private final TestClock clock = new TestClock();
+    private final MutableClock clock = new MutableClock();
     // node 0 of the default mix: 8x H100 on NVSwitch
     private final SimulatedFleet fleet = SimulatedFleet.create(
             SimulationConfig.defaults().withNodes(2).withBackgroundLoad(false), clock);
@@ -148,7 +149,7 @@ class SimulatedDynamicsTest {
 
     @Test
     void backgroundLoadMakesAnIdleFleetLookAlive() {
-        TestClock c = new TestClock();
+        MutableClock c = new MutableClock();
         SimulatedFleet bg = SimulatedFleet.create(SimulationConfig.defaults().withNodes(4), c);
         c.advance(Duration.ofMinutes(2));
         int busy = 0;

@@ -1,5 +1,6 @@
 package io.gpufleet.exporter.sim;
 
+import io.gpufleet.exporter.source.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,7 +33,7 @@ class SimulationHttpHandlerTest {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    private final TestClock clock = new TestClock();
+    private final MutableClock clock = new MutableClock();
     private final SimulatedFleet fleet = SimulatedFleet.create(
             SimulationConfig.defaults().withNodes(4).withBackgroundLoad(false), clock);
     private HttpServer server;

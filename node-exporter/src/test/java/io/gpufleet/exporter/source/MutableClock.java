@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand. */
+/** A clock that moves only when a test moves it; shared by every test that needs time. */
 public final class MutableClock extends Clock {
     private volatile long millis;
 
@@ -14,8 +14,24 @@ public final class MutableClock extends Clock {
         this.millis = startMillis;
     }
 
+    public MutableClock(Instant start) {
+        this(start.toEpochMilli());
+    }
+
+    public MutableClock() {
+        this(1_700_000_000_000L);
+    }
+
     public void advance(Duration d) {
         millis += d.toMillis();
+    }
+
+    public void advanceMillis(long ms) {
+        millis += ms;
+    }
+
+    public void set(long ms) {
+        millis = ms;
     }
 
     @Override
