@@ -11,7 +11,8 @@ import java.util.List;
  * Turns one GPU's reading and event history into a verdict. Pure: no I/O, time comes in as an argument.
  * The caller keeps per-GPU memory (when a hardware slowdown started) in a {@link SlowdownTracker}.
  *
- * <p>Rules, worst first: lost GPU → failed ({@code lost}); a recent XID of class reset/reboot → failed
+ * <p>Rules, worst first: lost GPU → failed ({@code lost}, after any recent fatal XID such as
+ * {@code xid_79_reboot_node}, which names the action); a recent XID of class reset/reboot → failed
  * ({@code xid_<code>_<action>}); uncorrectable ECC since the driver loaded → failed ({@code ecc_dbe});
  * row-remap failure → failed; pending row remap or pending page retirement → degraded (reset needed at a
  * convenient time); driver recovery action other than none → failed; a hardware slowdown lasting longer
@@ -36,18 +37,19 @@ public final class HealthEvaluator {
     }
 
     public GpuHealth evaluate(GpuReading r, List<XidStat> xids, SlowdownTracker slowdown, long nowMillis) {
-        if (r.lost()) {
-            return new GpuHealth(HealthStatus.FAILED, List.of("lost"));
-        }
         List<String> failed = new ArrayList<>(2);
         List<String> degraded = new ArrayList<>(2);
-
         for (XidStat x : xids) {
             if (nowMillis - x.lastSeenMillis() > policy.xidWindow().toMillis()) continue;
             XidClass c = XidCatalog.classify(x.xid());
             String reason = "xid_" + x.xid() + "_" + c.action();
             if (c.impact() == HealthStatus.FAILED) failed.add(reason);
             else if (c.impact() == HealthStatus.DEGRADED) degraded.add(reason);
+        }
+        if (r.lost()) {
+            // The XID that preceded the loss (79: fallen off the bus) says what to do, so it comes first.
+            failed.add("lost");
+            return new GpuHealth(HealthStatus.FAILED, failed);
         }
         if (r.value(GpuField.ECC_DOUBLE_BIT_VOLATILE_TOTAL) > 0) failed.add("ecc_dbe");
         if (r.value(GpuField.ROW_REMAP_FAILURE) > 0) failed.add("row_remap_failure");

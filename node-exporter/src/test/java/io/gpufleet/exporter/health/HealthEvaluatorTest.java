@@ -83,6 +83,9 @@ class HealthEvaluatorTest {
         var h = eval.evaluate(GpuReading.lost(GPU, 0, "GPU_IS_LOST"), List.of(), new HealthEvaluator.SlowdownTracker(), 0);
         assertEquals(HealthStatus.FAILED, h.status());
         assertEquals("lost", h.reason());
+        var afterXid = eval.evaluate(GpuReading.lost(GPU, 0, "GPU_IS_LOST"), List.of(new XidStat(79, 1, 0)),
+                new HealthEvaluator.SlowdownTracker(), 10);
+        assertEquals(List.of("xid_79_reboot_node", "lost"), afterXid.reasons(), "the XID's action comes first");
     }
 
     @Test

@@ -55,7 +55,7 @@ class SimulatedFleetEndToEndTest {
             String m = metrics;
             String health = line(m, "gpufleet_gpu_health_status{", "gpu=\"5\"");
             assertTrue(health.endsWith(" 2.0"), health);
-            assertTrue(health.contains("reason=\"xid_79_reboot_node\"") || health.contains("reason=\"lost\""), health);
+            assertTrue(health.contains("reason=\"xid_79_reboot_node\""), health);
             assertTrue(line(m, "gpufleet_gpu_xid_errors_total{", "gpu=\"5\"", "xid=\"79\"").endsWith(" 1.0"));
             String lastSeen = line(m, "gpufleet_gpu_xid_last_seen_timestamp_seconds{", "gpu=\"5\"", "xid=\"79\"");
             double seconds = Double.parseDouble(lastSeen.substring(lastSeen.lastIndexOf(' ') + 1));
