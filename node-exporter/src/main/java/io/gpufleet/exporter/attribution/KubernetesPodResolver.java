@@ -122,7 +122,12 @@ public final class KubernetesPodResolver implements PodResolver {
         return index;
     }
 
-    public AttributionStats stats() {
+    @Override
+    public java.util.Optional<AttributionStats> stats() {
+        return java.util.Optional.of(currentStats());
+    }
+
+    public AttributionStats currentStats() {
         PodIndex i = index;
         ProcessPodMapper m = processResolver.mapper();
         return new AttributionStats(informer.isWatching(), informer.hasSynced(), informerErrors.get(), i.pods(),

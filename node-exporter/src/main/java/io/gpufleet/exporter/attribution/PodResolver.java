@@ -13,6 +13,11 @@ public interface PodResolver extends AutoCloseable {
     /** The pods on {@code gpu}, given the compute processes NVML reports on it; empty when none or unknown. */
     List<PodRef> podsFor(GpuIdentity gpu, List<ProcessReading> processes);
 
+    /** How attribution is doing, for the exporter's own metrics; empty for resolvers with nothing to report. */
+    default java.util.Optional<AttributionStats> stats() {
+        return java.util.Optional.empty();
+    }
+
     /** Without Kubernetes: no attribution, empty labels. */
     PodResolver NONE = (gpu, processes) -> List.of();
 

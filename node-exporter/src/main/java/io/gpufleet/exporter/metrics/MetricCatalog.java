@@ -135,5 +135,10 @@ public final class MetricCatalog {
     public static final String PUBLISHER_DROPPED = "gpufleet_exporter_publisher_dropped";
     public static final String PUBLISHER_BUFFERED = "gpufleet_exporter_publisher_buffered";
     public static final String PUBLISHER_CONNECTED = "gpufleet_exporter_publisher_connected";
+    public static final String KUBERNETES_CONNECTED = "gpufleet_exporter_kubernetes_connected";
+    public static final String KUBERNETES_ERRORS = "gpufleet_exporter_kubernetes_errors";
+    public static final String KUBERNETES_PODS = "gpufleet_exporter_kubernetes_pods";
+    public static final String ANNOTATION_ERRORS = "gpufleet_exporter_assignment_annotation_errors";
+    public static final String UNATTRIBUTED_PROCESSES = "gpufleet_exporter_unattributed_processes";
     public static final String DCGM_XID = "DCGM_FI_DEV_XID_ERRORS";
 }

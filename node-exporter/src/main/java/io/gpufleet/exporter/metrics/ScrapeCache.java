@@ -44,6 +44,7 @@ public final class ScrapeCache {
 
     private final SnapshotExposition exposition;
     private final Supplier<List<MetricsPublisher>> publishers;
+    private final Supplier<java.util.Optional<io.gpufleet.exporter.attribution.AttributionStats>> attribution;
     private volatile Rendered current;
 
     /** The renderings of one snapshot; lazily filled slots are guarded by the instance's monitor. */
@@ -75,13 +76,20 @@ public final class ScrapeCache {
     }
 
     public ScrapeCache(SnapshotExposition exposition, Supplier<List<MetricsPublisher>> publishers) {
+        this(exposition, publishers, java.util.Optional::empty);
+    }
+
+    /** @param attribution how pod attribution is doing, exposed with the exporter's own metrics */
+    public ScrapeCache(SnapshotExposition exposition, Supplier<List<MetricsPublisher>> publishers,
+                       Supplier<java.util.Optional<io.gpufleet.exporter.attribution.AttributionStats>> attribution) {
         this.exposition = exposition;
         this.publishers = publishers;
+        this.attribution = attribution;
     }
 
     /** Renders a new snapshot; call from the collection loop after each pass. */
     public void update(NodeSnapshot s) {
-        MetricSnapshots ms = exposition.render(s, publishers.get());
+        MetricSnapshots ms = exposition.render(s, publishers.get(), attribution.get());
         current = new Rendered(s.sequence(), ms, write(TEXT::write, ms));
     }
 

@@ -1,5 +1,6 @@
 package io.gpufleet.exporter.metrics;
 
+import io.gpufleet.exporter.attribution.AttributionStats;
 import io.gpufleet.exporter.attribution.PodRef;
 import io.gpufleet.exporter.collect.GpuState;
 import io.gpufleet.exporter.collect.NodeSnapshot;
@@ -92,6 +93,11 @@ public final class SnapshotExposition {
     }
 
     public MetricSnapshots render(NodeSnapshot s, List<MetricsPublisher> publishers) {
+        return render(s, publishers, java.util.Optional.empty());
+    }
+
+    public MetricSnapshots render(NodeSnapshot s, List<MetricsPublisher> publishers,
+                                  java.util.Optional<AttributionStats> attribution) {
         Families fam = new Families();
         List<InfoDataPointSnapshot> info = new ArrayList<>(s.gpus().size());
         for (GpuState g : s.gpus()) {
@@ -111,6 +117,7 @@ public final class SnapshotExposition {
         }
         if (set.includesNative()) writeTopology(fam, s);
         writeSelf(fam, s, publishers);
+        attribution.ifPresent(a -> writeAttribution(fam, s.node(), a));
         List<MetricSnapshot> all = fam.build();
         if (!info.isEmpty()) all.add(new InfoSnapshot(new MetricMetadata("gpufleet_gpu", "Static identity of each GPU."), info));
         return new MetricSnapshots(all);
@@ -285,6 +292,23 @@ public final class SnapshotExposition {
             fam.gauge(MetricCatalog.PUBLISHER_CONNECTED, "1 when the publisher's last delivery succeeded.", pl,
                     ps.connected() ? 1 : 0);
         }
+    }
+
+    private static void writeAttribution(Families fam, String nodeName, AttributionStats a) {
+        Labels node = Labels.of("node", nodeName);
+        fam.gauge(MetricCatalog.KUBERNETES_CONNECTED, "1 while the pod watch is open (0: answering from the last known pods).",
+                node, a.informerConnected() ? 1 : 0);
+        fam.counter(MetricCatalog.KUBERNETES_ERRORS, "Failed pod lists since start (each retried).", node, a.informerErrors());
+        fam.gauge(MetricCatalog.KUBERNETES_PODS, "Pods of this node the exporter knows, by how they are attributed.",
+                node.add("kind", "all"), a.podsOnNode());
+        fam.gauge(MetricCatalog.KUBERNETES_PODS, "Pods of this node the exporter knows, by how they are attributed.",
+                node.add("kind", "assigned"), a.podsWithAssignment());
+        fam.gauge(MetricCatalog.KUBERNETES_PODS, "Pods of this node the exporter knows, by how they are attributed.",
+                node.add("kind", "gpu_without_assignment"), a.gpuPodsWithoutAssignment());
+        fam.counter(MetricCatalog.ANNOTATION_ERRORS, "Malformed gpufleet.io/gpu-assignment annotations seen.", node,
+                a.annotationParseErrors());
+        fam.counter(MetricCatalog.UNATTRIBUTED_PROCESSES, "GPU processes that mapped to no known pod.", node,
+                a.processesWithoutPod());
     }
 
     private static long[] counts(NvLinkReading l) {

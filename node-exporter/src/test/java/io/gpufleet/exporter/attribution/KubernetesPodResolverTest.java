@@ -70,11 +70,11 @@ class KubernetesPodResolverTest {
         assertTrue(MockApi.PATHS_SEEN.stream().anyMatch(p -> p.contains("watch=true")
                 && p.contains("fieldSelector=spec.nodeName%3D" + NODE)), "watch asks the server for this node only");
 
-        AttributionStats s = resolver.stats();
+        AttributionStats s = resolver.currentStats();
         assertEquals(3, s.podsOnNode());
         assertEquals(3, s.podsWithAssignment());
         assertEquals(0, s.annotationParseErrors());
-        assertTrue(eventually(WAIT, () -> resolver.stats().informerConnected()));
+        assertTrue(eventually(WAIT, () -> resolver.currentStats().informerConnected()));
     }
 
     @Test
@@ -89,7 +89,7 @@ class KubernetesPodResolverTest {
         api.delete("ml", "a");
         assertTrue(eventually(WAIT, () -> resolver.podsFor(GPU0, List.of())
                 .equals(List.of(new PodRef("ml", "b", "c", 2048 * MIB, 500, -1)))), "deleted pod gone");
-        assertEquals(1, resolver.stats().podsOnNode());
+        assertEquals(1, resolver.currentStats().podsOnNode());
     }
 
     @Test
@@ -100,7 +100,7 @@ class KubernetesPodResolverTest {
                 .editStatus().withPhase("Succeeded").endStatus().build());
         api.create(pod("ml", "running", NODE, assignment("c", share(GPU1.uuid(), 1, 1024, 1000)), "c").build());
         startResolver();
-        assertTrue(eventually(WAIT, () -> resolver.stats().podsOnNode() == 3));
+        assertTrue(eventually(WAIT, () -> resolver.currentStats().podsOnNode() == 3));
         assertEquals(List.of(), resolver.podsFor(GPU0, List.of()));
         assertEquals(1, resolver.podsFor(GPU1, List.of()).size());
     }
@@ -112,9 +112,9 @@ class KubernetesPodResolverTest {
         api.create(pod("ml", "good", NODE, assignment("c", share(GPU0.uuid(), 0, 4096, 500)), "c").build());
         startResolver();
 
-        assertTrue(eventually(WAIT, () -> resolver.stats().podsOnNode() == 3));
+        assertTrue(eventually(WAIT, () -> resolver.currentStats().podsOnNode() == 3));
         assertEquals(List.of(new PodRef("ml", "good", "c", 4096 * MIB, 500, -1)), resolver.podsFor(GPU0, List.of()));
-        assertEquals(2, resolver.stats().annotationParseErrors());
+        assertEquals(2, resolver.currentStats().annotationParseErrors());
 
         // An update that leaves the bad annotation as it was is not counted again; a new bad value is.
         api.client.pods().inNamespace("ml").withName("broken").edit(p -> {
@@ -129,8 +129,8 @@ class KubernetesPodResolverTest {
         String badShareUid = uidOf("ml", "bad-share");
         assertTrue(eventually(WAIT, () -> resolver.index().byUid(badShareUid)
                 .map(i -> i.assignmentRaw().equals("[]")).orElse(false)));
-        assertEquals(3, resolver.stats().annotationParseErrors());
-        assertEquals(1, resolver.stats().podsWithAssignment());
+        assertEquals(3, resolver.currentStats().annotationParseErrors());
+        assertEquals(1, resolver.currentStats().podsWithAssignment());
         assertEquals(List.of(new PodRef("ml", "good", "c", 4096 * MIB, 500, -1)), resolver.podsFor(GPU0, List.of()));
     }
 
@@ -141,8 +141,8 @@ class KubernetesPodResolverTest {
         resolver = KubernetesPodResolver.start(api.client,
                 new AttributionConfig(NODE, proc, Duration.ofSeconds(30)), Clock.systemUTC());
         assertFalse(resolver.awaitSynced(Duration.ofMillis(300)));
-        assertTrue(eventually(WAIT, () -> resolver.stats().informerErrors() > 0), "list failures counted");
-        assertFalse(resolver.stats().informerConnected());
+        assertTrue(eventually(WAIT, () -> resolver.currentStats().informerErrors() > 0), "list failures counted");
+        assertFalse(resolver.currentStats().informerConnected());
         assertEquals(List.of(), resolver.podsFor(GPU0, List.of()));
 
         var late = MockApi.restartOn(port);
@@ -151,7 +151,7 @@ class KubernetesPodResolverTest {
                     assignment("c", share(GPU0.uuid(), 0, 1024, 1000)), "c").build()).create();
             assertTrue(eventually(Duration.ofSeconds(20), () -> resolver.podsFor(GPU0, List.of()).size() == 1),
                     "informer kept retrying and listed once the server appeared");
-            assertTrue(resolver.stats().informerSynced());
+            assertTrue(resolver.currentStats().informerSynced());
         } finally {
             late.destroy();
         }
@@ -166,11 +166,11 @@ class KubernetesPodResolverTest {
         api.create(pod("ml", "a", NODE, assignment("c", share(GPU0.uuid(), 0, 1024, 1000)), "c").build());
         api.create(pod("ml", "b", NODE, assignment("c", share(GPU1.uuid(), 1, 1024, 1000)), "c").build());
         startResolver();
-        assertTrue(eventually(WAIT, () -> resolver.stats().informerConnected()));
+        assertTrue(eventually(WAIT, () -> resolver.currentStats().informerConnected()));
         int port = api.server.getPort();
 
         api.stopServer();
-        assertTrue(eventually(WAIT, () -> !resolver.stats().informerConnected()), "disconnection visible");
+        assertTrue(eventually(WAIT, () -> !resolver.currentStats().informerConnected()), "disconnection visible");
         assertEquals(1, resolver.podsFor(GPU0, List.of()).size(), "answers from the last known pods");
         assertEquals(1, resolver.podsFor(GPU1, List.of()).size());
 
@@ -185,7 +185,7 @@ class KubernetesPodResolverTest {
                     "relisted after the server returned");
             assertEquals(List.of(), resolver.podsFor(GPU0, List.of()), "pod deleted during the outage is dropped");
             assertEquals(1, resolver.podsFor(GPU1, List.of()).size());
-            assertTrue(eventually(WAIT, () -> resolver.stats().informerConnected()));
+            assertTrue(eventually(WAIT, () -> resolver.currentStats().informerConnected()));
         } finally {
             back.destroy();
         }

@@ -70,13 +70,13 @@ class ProcessAttributionTest {
         writeCgroup(proc, 1001, uid(plain), CUDA_ID);
         Path host = Files.createDirectories(proc.resolve("1"));
         Files.writeString(host.resolve("cgroup"), "0::/init.scope\n");
-        assertTrue(eventually(WAIT, () -> resolver.stats().podsOnNode() == 1));
+        assertTrue(eventually(WAIT, () -> resolver.currentStats().podsOnNode() == 1));
 
         List<PodRef> refs = resolver.podsFor(GPU0, List.of(new ProcessReading(1001, 3072 * MIB),
                 new ProcessReading(1, 100 * MIB)));
         assertEquals(List.of(new PodRef("vision", "resnet", "cuda", 0, 0, 3072 * MIB)), refs,
                 "the host process is not attributed");
-        AttributionStats s = resolver.stats();
+        AttributionStats s = resolver.currentStats();
         assertEquals(1, s.gpuPodsWithoutAssignment());
         assertEquals(1, s.processesWithoutPod());
         assertEquals(2, s.pidCacheSize());
@@ -105,7 +105,7 @@ class ProcessAttributionTest {
     void aProcessAppearingBeforeItsContainerStatusStillNamesThePod() throws Exception {
         Pod p = api.create(pod("ml", "starting", NODE, null, "main").build());
         writeCgroup(proc, 3001, uid(p), "f".repeat(64));
-        assertTrue(eventually(WAIT, () -> resolver.stats().podsOnNode() == 1));
+        assertTrue(eventually(WAIT, () -> resolver.currentStats().podsOnNode() == 1));
         assertEquals(List.of(new PodRef("ml", "starting", "", 0, 0, 10 * MIB)),
                 resolver.podsFor(GPU0, List.of(new ProcessReading(3001, 10 * MIB))));
     }

@@ -137,6 +137,23 @@ class SnapshotExpositionTest {
     }
 
     @Test
+    void attributionHealthIsExposed() {
+        var stats = new io.gpufleet.exporter.attribution.AttributionStats(false, true, 4, 12, 9, 2, 1, 30, 0, 3);
+        ScrapeCache cache = new ScrapeCache(new SnapshotExposition(MetricSet.NATIVE), List::of,
+                () -> java.util.Optional.of(stats));
+        cache.update(snapshot());
+        TextExposition t = TextExposition.parse(new String(cache.get(ScrapeCache.Format.PROMETHEUS_TEXT, false),
+                StandardCharsets.UTF_8));
+        assertEquals(0, t.value("gpufleet_exporter_kubernetes_connected", "node", "node-a"));
+        assertEquals(4, t.value("gpufleet_exporter_kubernetes_errors_total", "node", "node-a"));
+        assertEquals(9, t.value("gpufleet_exporter_kubernetes_pods", "kind", "assigned"));
+        assertEquals(1, t.value("gpufleet_exporter_assignment_annotation_errors_total"));
+        assertEquals(3, t.value("gpufleet_exporter_unattributed_processes_total"));
+        assertTrue(TextExposition.parse(text(MetricSet.NATIVE, snapshot(), List.of()))
+                .all("gpufleet_exporter_kubernetes_connected").isEmpty(), "nothing without Kubernetes");
+    }
+
+    @Test
     void openMetricsAndGzipVariantsAreConsistent() throws Exception {
         ScrapeCache cache = new ScrapeCache(new SnapshotExposition(MetricSet.BOTH), List::of);
         assertNull(cache.get(ScrapeCache.Format.PROMETHEUS_TEXT, false));
