@@ -13,8 +13,10 @@ import java.util.List;
  * cards on one PCIe switch, then all on one NUMA node, then an RDMA NIC on the set's switch. Ties go to the set
  * of lowest indices, so the choice is deterministic.
  *
- * <p>{@link #quality(int)} maps a set to 0..100 for node scoring: {@code 70 · connectedPairs / pairs
- * + 15 · sameSwitch + 10 · sameNuma + 5 · nicNear} (a single card counts as fully connected).
+ * <p>{@link #quality(int)} maps a set to 0..100 for node scoring: {@code 50 · connectedPairs / pairs
+ * + 20 · min(1, links / pairs / 12) + 15 · sameSwitch + 10 · sameNuma + 5 · nicNear}: NVLink reach first, then
+ * NVLink bandwidth (12 links per pair is an NVSwitch system), then locality (a single card counts as fully
+ * connected at full bandwidth).
  */
 public final class TopologyTable {
     private static final int CACHE_MAX_GPUS = 10;
@@ -178,15 +180,20 @@ public final class TopologyTable {
         int k = Integer.bitCount(set);
         if (k == 0) return 0;
         int pairs = k * (k - 1) / 2, connected = 0;
+        long linkSum = 0;
         int first = Integer.numberOfTrailingZeros(set);
         boolean sameSwitch = true, sameNuma = true;
         for (int a = set; a != 0; a &= a - 1) {
             int i = Integer.numberOfTrailingZeros(a);
             if (pcieSwitch[i] != pcieSwitch[first]) sameSwitch = false;
             if (numa[i] != numa[first]) sameNuma = false;
-            for (int b = a & (a - 1); b != 0; b &= b - 1) if (links[i][Integer.numberOfTrailingZeros(b)] > 0) connected++;
+            for (int b = a & (a - 1); b != 0; b &= b - 1) {
+                int l = links[i][Integer.numberOfTrailingZeros(b)];
+                if (l > 0) connected++;
+                linkSum += l;
+            }
         }
-        int nvPart = pairs == 0 ? 70 : 70 * connected / pairs;
+        int nvPart = pairs == 0 ? 70 : (int) (50 * connected / pairs + Math.min(20, 20 * linkSum / (12L * pairs)));
         return nvPart + (sameSwitch ? 15 : 0) + (sameNuma ? 10 : 0) + (nicNear(set) ? 5 : 0);
     }
 

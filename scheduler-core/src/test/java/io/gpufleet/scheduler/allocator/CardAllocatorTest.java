@@ -83,7 +83,8 @@ class CardAllocatorTest {
     void topologyQualityRanksSets() {
         TopologyTable t = new TopologyTable(pairs().gpus());
         assertTrue(t.quality(0b0011) > t.quality(0b0101), "linked pair on one switch beats a split pair");
-        assertEquals(100, t.quality(0b1100), "linked, one switch, one NUMA node, NIC near");
+        // 50 (linked) + 20 * 2 links / 12 (=3) + 15 (one switch) + 10 (one NUMA node) + 5 (NIC near)
+        assertEquals(83, t.quality(0b1100));
         assertEquals(t.bestSet(0b1111, 2), t.bestSet(0b1111, 2), "cached answer is stable");
     }
 }

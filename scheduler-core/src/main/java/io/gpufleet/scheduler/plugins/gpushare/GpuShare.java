@@ -1,0 +1,44 @@
+package io.gpufleet.scheduler.plugins.gpushare;
+
+import io.gpufleet.scheduler.framework.CycleState;
+import io.gpufleet.scheduler.framework.FilterPlugin;
+import io.gpufleet.scheduler.framework.Rejection;
+import io.gpufleet.scheduler.model.Request;
+import io.gpufleet.scheduler.state.NodeState;
+
+/**
+ * Filter for GPU asks of every shape (whole, multi-GPU, a fraction of one GPU, the same fraction on several),
+ * from the node's O(1) aggregates: free whole cards, largest free compute and memory on one card. It rejects
+ * early with the precise reason; the card allocator then picks exact cards and never over-commits because it
+ * only takes cards whose free compute and memory both hold the share.
+ */
+public final class GpuShare implements FilterPlugin {
+    public static final String NAME = "gpushare";
+    private static final Rejection TOO_FEW_GPUS = new Rejection(NAME, "node has fewer GPUs than asked", false);
+    private static final Rejection NOT_ENOUGH_WHOLE = new Rejection(NAME, "not enough free whole GPUs", true);
+    private static final Rejection NO_COMPUTE = new Rejection(NAME, "no GPU with enough free compute", true);
+    private static final Rejection NO_MEMORY = new Rejection(NAME, "no GPU with enough free memory", true);
+    private static final Rejection ABOVE_CARD = new Rejection(NAME, "GPU memory share is larger than any GPU of the node", false);
+    private static final Rejection NOT_ENOUGH_SHARED = new Rejection(NAME, "free GPU compute or memory on the node is below the total share", true);
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Rejection filter(CycleState cycle, Request r, NodeState n) {
+        int k = r.gpuCount();
+        if (k == 0) return null;
+        if (k > n.gpuCount()) return TOO_FEW_GPUS;
+        if (r.wholeGpus()) return Integer.bitCount(n.fullFreeMask()) < k ? NOT_ENOUGH_WHOLE : null;
+        int core = r.coreOnCard();
+        if (core > n.maxCoreFree()) return NO_COMPUTE;
+        if (r.gpuMemoryMiB() > 0) {
+            if (r.gpuMemoryMiB() > n.maxCardMemory()) return ABOVE_CARD;
+            if (r.gpuMemoryMiB() > n.maxMemoryFreeOnCard()) return NO_MEMORY;
+        }
+        if ((long) core * k > n.freeGpuMilli() || r.gpuMemoryMiB() * k > n.freeGpuMemory()) return NOT_ENOUGH_SHARED;
+        return null;
+    }
+}

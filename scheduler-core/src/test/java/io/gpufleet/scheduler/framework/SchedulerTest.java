@@ -1,0 +1,166 @@
+package io.gpufleet.scheduler.framework;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gpufleet.scheduler.Fixtures;
+import io.gpufleet.scheduler.Schedulers;
+import io.gpufleet.scheduler.TestClock;
+import io.gpufleet.scheduler.model.Allocation;
+import io.gpufleet.scheduler.model.Node;
+import io.gpufleet.scheduler.model.NodeLabels;
+import io.gpufleet.scheduler.model.Request;
+import io.gpufleet.scheduler.quota.QuotaTree;
+import io.gpufleet.scheduler.state.ClusterState;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SchedulerTest {
+
+    private static Scheduler scheduler(ClusterState s) {
+        return Schedulers.create(s, QuotaTree.empty(), new TestClock());
+    }
+
+    @Test
+    void decisionExplainsRejectionsAndWinnerScore() {
+        ClusterState s = Fixtures.state(Fixtures.cpuOnly("cpu"), Fixtures.pcie("small", 1), Fixtures.pcie("big", 4));
+        Decision d = scheduler(s).schedule(Request.builder("p").gpus(2).cpuMilli(1000).build());
+        assertEquals(Decision.Outcome.BOUND, d.outcome());
+        assertEquals("big", d.allocation().node());
+        assertEquals(2, d.allocation().gpus().size());
+        Map<String, Rejection> why = d.rejections().byNode();
+        assertEquals(Set.of("cpu", "small"), why.keySet());
+        assertTrue(why.get("cpu").message().contains("fewer healthy GPUs"), why.toString());
+        assertEquals("health", why.get("cpu").plugin());
+        assertEquals(List.of("binpack", "topology", "datalocality", "health"), d.scores().stream().map(Decision.ScoreEntry::plugin).toList());
+        assertTrue(d.explain().contains("big"), d.explain());
+        assertTrue(s.placement("p").bound());
+    }
+
+    @Test
+    void unschedulableKeepsStateAndSaysWhy() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("a", 2));
+        Decision d = scheduler(s).schedule(Request.builder("p").gpus(4).build());
+        assertFalse(d.placed());
+        assertNull(d.allocation());
+        assertEquals(1, d.rejections().count());
+        assertTrue(d.rejections().reason(0).message().contains("fewer"), d.rejections().reason(0).toString());
+        assertEquals(0, s.placedCount());
+        assertEquals(0, s.gpuMilliUsed());
+    }
+
+    @Test
+    void sharingFillsOneCardBeforeTheNextAndNeverOverCommits() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("a", 2));
+        Scheduler sch = scheduler(s);
+        for (int i = 0; i < 8; i++) {
+            Decision d = sch.schedule(Request.builder("p" + i).gpus(1).gpuCoreMilli(250).gpuMemoryMiB(1000).build());
+            assertTrue(d.placed(), d.explain());
+        }
+        // Binpack at card level: four quarters on one card, four on the other.
+        assertEquals(0, s.node("a").coreFree(0));
+        assertEquals(0, s.node("a").coreFree(1));
+        Decision ninth = sch.schedule(Request.builder("p8").gpus(1).gpuCoreMilli(250).gpuMemoryMiB(1000).build());
+        assertFalse(ninth.placed());
+        assertEquals("gpushare", ninth.rejections().reason(0).plugin());
+        // A memory-only share still fits: compute is not asked.
+        assertTrue(sch.schedule(Request.builder("m").gpus(1).gpuMemoryMiB(1000).build()).placed());
+    }
+
+    @Test
+    void binpackPrefersTheBusyNodeSpreadTheIdleOne() {
+        for (String policy : List.of("binpack", "spread")) {
+            ClusterState s = Fixtures.state(Fixtures.pcie("a", 4), Fixtures.pcie("b", 4));
+            String yaml = """
+                    cardAllocation: %s
+                    plugins:
+                      filter: [noderesources, gpushare]
+                      score: [%s]
+                      bind: [defaultbinder]
+                    """.formatted(policy, policy);
+            Scheduler sch = Schedulers.create(s, QuotaTree.empty(), Profile.fromYaml(yaml), new TestClock());
+            Decision first = sch.schedule(Request.builder("first").gpus(1).gpuCoreMilli(500).build());
+            Decision second = sch.schedule(Request.builder("second").gpus(1).gpuCoreMilli(200).build());
+            if (policy.equals("binpack")) {
+                assertEquals(first.allocation().node(), second.allocation().node());
+                assertEquals(first.allocation().gpus().get(0).index(), second.allocation().gpus().get(0).index());
+            } else {
+                assertFalse(first.allocation().node().equals(second.allocation().node()), second.explain());
+            }
+        }
+    }
+
+    @Test
+    void multiGpuGoesToTheBestConnectedNode() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("pcie", 8), Fixtures.cubeMesh("mesh"), Fixtures.nvswitch("nvs"));
+        Decision d = scheduler(s).schedule(Request.builder("p").gpus(4).build());
+        assertEquals("nvs", d.allocation().node(), d.explain());
+        // On the cube mesh alone, 4 GPUs come from one fully linked quad.
+        ClusterState m = Fixtures.state(Fixtures.cubeMesh("mesh"));
+        Decision q = scheduler(m).schedule(Request.builder("q").gpus(4).build());
+        int mask = 0;
+        for (var g : q.allocation().gpus()) mask |= 1 << g.index();
+        assertTrue(mask == 0x0F || mask == 0xF0, "a quad of the mesh, got " + Integer.toBinaryString(mask));
+    }
+
+    @Test
+    void modelsSelectorAndDataLocality() {
+        Map<String, String> cached = new HashMap<>(Fixtures.labels("c", "r0"));
+        cached.put(NodeLabels.DATASETS, "imagenet,coco");
+        cached.put("pool", "train");
+        Node withData = io.gpufleet.scheduler.bench.SyntheticCluster.node("c", io.gpufleet.scheduler.bench.SyntheticCluster.Wiring.PCIE,
+                "T4-16GB", 15_360, 4, 64_000, 256_000, cached);
+        ClusterState s = Fixtures.state(Fixtures.pcie("a", 4), withData, Fixtures.nvswitch("n"));
+        Scheduler sch = scheduler(s);
+        assertEquals("n", sch.schedule(Request.builder("m").gpus(1).allowedModels(Set.of("A100-SXM4-80GB")).build()).allocation().node());
+        Decision none = sch.schedule(Request.builder("x").gpus(1).allowedModels(Set.of("B200")).build());
+        assertFalse(none.placed());
+        assertTrue(none.reason().contains("B200"), none.reason());
+        assertEquals("c", sch.schedule(Request.builder("sel").gpus(1).nodeSelector(Map.of("pool", "train")).build()).allocation().node());
+        Decision d = sch.schedule(Request.builder("data").gpus(1).gpuCoreMilli(100).allowedModels(Set.of("T4-16GB")).dataset("coco").build());
+        assertEquals("c", d.allocation().node(), d.explain());
+        assertTrue(d.scores().stream().anyMatch(e -> e.plugin().equals("datalocality") && e.score() == 100));
+    }
+
+    @Test
+    void unhealthyGpusLeaveThePoolAndTheirPodsAreReported() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("a", 2));
+        Scheduler sch = scheduler(s);
+        Decision d = sch.schedule(Request.builder("p").gpus(1).gpuCoreMilli(300).build());
+        int card = d.allocation().gpus().get(0).index();
+        List<Allocation> hit = sch.setGpuHealth("a", card, false);
+        assertEquals(List.of("p"), hit.stream().map(Allocation::pod).toList());
+        for (int i = 0; i < 3; i++) {
+            Decision n = sch.schedule(Request.builder("q" + i).gpus(1).gpuCoreMilli(300).build());
+            if (n.placed()) assertFalse(n.allocation().gpus().get(0).index() == card, "no new pod on the unhealthy GPU");
+        }
+        assertFalse(sch.schedule(Request.builder("two").gpus(2).build()).placed());
+        assertNotNull(sch.delete("p"));
+        assertTrue(s.podsOnUnhealthyGpus().isEmpty());
+    }
+
+    @Test
+    void sameInputsSameDecisions() {
+        List<String> a = run(), b = run();
+        assertEquals(a, b);
+    }
+
+    private static List<String> run() {
+        ClusterState s = new ClusterState();
+        io.gpufleet.scheduler.bench.SyntheticCluster.mixed(40, 7).forEach(s::addNode);
+        Scheduler sch = scheduler(s);
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            Request r = Request.builder("p" + i).gpus(1 + i % 3).gpuCoreMilli(i % 2 == 0 ? 1000 : 300).cpuMilli(1000).build();
+            Decision d = sch.schedule(r);
+            out.add(d.placed() ? d.allocation().node() + d.allocation().gpus() : "none");
+        }
+        return out;
+    }
+}
