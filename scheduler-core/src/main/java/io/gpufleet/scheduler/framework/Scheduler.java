@@ -26,6 +26,9 @@ import java.util.Map;
  * Bind, PostFilter when nothing fits), the queue and the waiting pods. Plugins are created from a {@link Profile}
  * through a {@link PluginRegistry}. Single-threaded and free of I/O; time comes from the injected clock.
  *
+ * <p>PostFilter runs when no node fits, and also (for clean-up only, its nomination ignored) when a PreFilter
+ * rejects the pod.
+ *
  * <p>Node search follows kube-scheduler: nodes are visited round-robin from where the previous cycle stopped, and
  * the search stops once {@code numFeasibleNodesToFind} feasible nodes were found (adaptive share of the cluster, at
  * least {@link Profile#minFeasibleNodesToFind()}); only those are scored. Ties go to the first node visited, so
@@ -304,7 +307,12 @@ public final class Scheduler implements FrameworkHandle {
         CycleState cycle = new CycleState(r);
         for (PreFilterPlugin p : preFilters) {
             Status s = p.preFilter(cycle, r);
-            if (!s.ok()) return unschedulable(r, s.plugin() + ": " + s.reason(), emptyRejections(), 0, List.of());
+            if (!s.ok()) {
+                // PostFilter still runs so plugins can clean up (a gang releases its waiting members); no node was
+                // looked at, so there is nothing to nominate.
+                for (PostFilterPlugin pf : postFilters) if (pf.postFilter(cycle, r, emptyRejections()).stop()) break;
+                return unschedulable(r, s.plugin() + ": " + s.reason(), emptyRejections(), 0, List.of());
+            }
         }
         int n = state.size();
         ensureScratch(n);
