@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
  * Decision throughput and latency of the default profile (benchmarks/SCHEDULER.md, part 2).
@@ -43,7 +44,8 @@ public final class SchedulerBench {
 
     /** One measured pass. */
     public record Result(int nodes, int decisions, int placed, int unschedulable, int preemptions,
-                         double decisionsPerSecond, double p50Ms, double p99Ms, double maxMs, double gpuUsedPct) {}
+                         double decisionsPerSecond, double p50Ms, double p99Ms, double maxMs, double gpuUsedPct,
+                         Map<String, Integer> unschedulableReasons) {}
 
     private static final String[] MODELS = {"H100-SXM5-80GB", "A100-SXM4-80GB", "V100-SXM2-32GB", "A10-24GB", "T4-16GB"};
     private static final String[] TEAMS = {"research-a", "research-b", "research-c", "research-d", "prod-a", "prod-b", "prod-c", "prod-d"};
@@ -71,7 +73,8 @@ public final class SchedulerBench {
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<String> running = new ArrayList<>();
         long[] lat = new long[requests];
-        int decisions = 0, placed = 0, preemptions = 0;
+        int decisions = 0, placed = 0, preemptions = 0, nextProgress = 5000;
+        Map<String, Integer> reasons = new TreeMap<>();
         long limit = state.gpuMilliCapacity() * 85 / 100;
         long start = System.nanoTime();
         for (List<Request> unit : stream) {
@@ -83,6 +86,8 @@ public final class SchedulerBench {
                 if (d.placed()) {
                     placed++;
                     running.add(r.name());
+                } else {
+                    reasons.merge(reasonKind(r, d), 1, Integer::sum);
                 }
                 if (!d.victims().isEmpty()) preemptions++;
                 clock.advanceMillis(5);
@@ -96,7 +101,8 @@ public final class SchedulerBench {
                 running.remove(running.size() - 1);
                 scheduler.delete(pod);
             }
-            if (progress != null && decisions % 5000 < unit.size() && decisions > 0) {
+            if (progress != null && decisions >= nextProgress) {
+                nextProgress += 5000;
                 progress.printf(Locale.ROOT, "  %d/%d decisions, %d placed, GPU use %.1f%%%n", decisions, requests, placed,
                         100.0 * state.gpuMilliUsed() / state.gpuMilliCapacity());
             }
@@ -109,7 +115,20 @@ public final class SchedulerBench {
         double p99 = sorted[Math.max(0, (int) Math.ceil(decisions * 0.99) - 1)] / 1e6;
         double max = sorted[decisions - 1] / 1e6;
         return new Result(nodeCount, decisions, placed, decisions - placed, preemptions, decisions / (wall / 1e9), p50, p99, max,
-                100.0 * state.gpuMilliUsed() / state.gpuMilliCapacity());
+                100.0 * state.gpuMilliUsed() / state.gpuMilliCapacity(), reasons);
+    }
+
+    /** A short class of why a pod was not placed: the rejecting plugin, or the most common node rejection. */
+    private static String reasonKind(Request req, Decision d) {
+        if (d.rejections().count() == 0) {
+            String r = d.reason();
+            int colon = r.indexOf(':');
+            return colon > 0 ? r.substring(0, colon) : r;
+        }
+        Map<String, Integer> s = d.rejections().summary();
+        String top = null;
+        for (Map.Entry<String, Integer> e : s.entrySet()) if (top == null || e.getValue() > s.get(top)) top = e.getKey();
+        return (req.podGroup() != null ? "gang member, " : "") + top;
     }
 
     /** Two departments of four teams; team mins split the cluster evenly, team max is 2.5 × min. */
@@ -142,6 +161,8 @@ public final class SchedulerBench {
                 List<Request> members = new ArrayList<>();
                 for (int m = 0; m < size && made < requests; m++) {
                     members.add(base(rnd, name + "-" + m, team).gpus(gpus).podGroup(g).cpuMilli(8000).memoryMiB(65536).build());
+                    // The members exist (as pods would in the API) before the first one is scheduled.
+                    scheduler.gangs().addMember(g, name + "-" + m);
                     made++;
                 }
                 out.add(members);
@@ -212,6 +233,7 @@ public final class SchedulerBench {
             Result r = pass(nodes, requests, seed, out);
             out.printf(Locale.ROOT, "repeat %d: %.0f decisions/s, p50 %.4f ms, p99 %.4f ms, max %.2f ms, placed %d, unschedulable %d, preemptions %d, GPU use %.1f%%%n",
                     i + 1, r.decisionsPerSecond(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.placed(), r.unschedulable(), r.preemptions(), r.gpuUsedPct());
+            out.println("  unschedulable by reason: " + r.unschedulableReasons());
             dps[i] = r.decisionsPerSecond();
             p50[i] = r.p50Ms();
             p99[i] = r.p99Ms();
