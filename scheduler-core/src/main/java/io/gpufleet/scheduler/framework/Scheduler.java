@@ -20,6 +20,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The scheduling framework: owns the cycle (PreFilter → Filter + card allocation → Score → Reserve → Permit →
@@ -35,6 +37,7 @@ import java.util.Map;
  * the same inputs give the same decisions.
  */
 public final class Scheduler implements FrameworkHandle {
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
     private static final Rejection NO_CARD_SET = new Rejection("allocator", "no set of GPUs on the node fits the per-GPU share", true);
 
     private final ClusterState state;
@@ -146,6 +149,7 @@ public final class Scheduler implements FrameworkHandle {
         if (w == null) return;
         release(w.allocation());
         cycleReleased.add(w.allocation());
+        LOG.debug("released waiting pod {} on {}: {}", pod, w.allocation().node(), reason);
     }
 
     @Override
@@ -242,6 +246,8 @@ public final class Scheduler implements FrameworkHandle {
                     && !Duration.between(u.firstQueued(), now).minusSeconds(profile.gangStarvationSeconds()).isNegative()
                     && u.gpusAsked() * 1000L <= state.gpuMilliCapacity()) {
                 blockingGang = u.podGroup();
+                LOG.info("gang {} has waited {} s and now blocks other GPU work until it is placed", blockingGang,
+                        Duration.between(u.firstQueued(), now).toSeconds());
             }
             retry.add(u);
         }
@@ -439,6 +445,7 @@ public final class Scheduler implements FrameworkHandle {
                     waiting.remove(v);
                     Allocation va = release(pl.allocation());
                     if (va != null) victims.add(va);
+                    LOG.debug("evicted {} from {} for {} ({})", v, pl.allocation().node(), r.name(), p.name());
                 }
                 if (tryNode(cycle, r, node) == null) {
                     int mask = r.gpuCount() > 0 ? allocator.pick(node, r, node.cardsOfModels(cycle.modelMask())) : 0;

@@ -163,4 +163,20 @@ class SchedulerTest {
         }
         return out;
     }
+
+    @Test
+    void everyVisitedNodeIsEitherFeasibleOrRejectedWithAReason() {
+        ClusterState s = new ClusterState();
+        io.gpufleet.scheduler.bench.SyntheticCluster.mixed(300, 3).forEach(s::addNode);
+        Scheduler sch = scheduler(s);
+        for (int i = 0; i < 50; i++) {
+            Decision d = sch.schedule(Request.builder("p" + i).gpus(8).allowedModels(Set.of("T4-16GB")).build());
+            assertEquals(d.nodesEvaluated(), d.feasibleNodes() + d.rejections().count(), d.explain());
+            for (int k = 0; k < d.rejections().count(); k++) assertNotNull(d.rejections().reason(k).message());
+            if (!d.placed()) {
+                assertEquals(300, d.rejections().count(), "an unschedulable pod was tried on every node");
+                assertTrue(d.rejections().summary().keySet().stream().anyMatch(r -> r.contains("allowed model")), d.explain());
+            }
+        }
+    }
 }

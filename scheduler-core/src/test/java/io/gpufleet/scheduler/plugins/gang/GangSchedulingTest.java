@@ -152,4 +152,22 @@ class GangSchedulingTest {
         assertNull(sch.blockingGang());
         assertNull(s.placement("late"), "no room left for it");
     }
+
+    @Test
+    void gangMembersStayTogetherOnFewNodesAndOneRack() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("a1", 4, "ra"), Fixtures.pcie("b1", 4, "rb"), Fixtures.pcie("a2", 4, "ra"),
+                Fixtures.pcie("b2", 4, "rb"));
+        Scheduler sch = scheduler(s);
+        sch.submitGang(new PodGroup("g", 4, 30), members("g", 4, 2));
+        sch.runQueue();
+        java.util.Set<String> nodes = new java.util.HashSet<>();
+        java.util.Set<String> racks = new java.util.HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            String node = s.placement("g-" + i).allocation().node();
+            nodes.add(node);
+            racks.add(s.node(node).node().rack());
+        }
+        assertEquals(2, nodes.size(), "4 members of 2 GPUs fill two 4-GPU nodes: " + nodes);
+        assertEquals(1, racks.size(), "and both nodes are in one rack: " + nodes);
+    }
 }
