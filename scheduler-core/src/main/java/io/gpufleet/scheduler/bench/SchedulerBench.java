@@ -32,7 +32,8 @@ import java.util.TreeMap;
  * (compute and/or memory, some pinned to models or percent memory), 25% one whole GPU, 15% multi-GPU (2, 4 or 8,
  * some sharing on 2), 10% gang members (gangs of 2–8 pods of 1–8 GPUs, scheduled back to back); 5% with a zone
  * selector, 20% naming a data set, priorities 0–3. Pods depart at random to hold GPU use near 85% (the cluster
- * stays busy and the search visits both full and free nodes). Departures are not timed as decisions.
+ * stays busy and the search visits both full and free nodes; {@code main}'s fifth argument changes the target).
+ * Departures are not timed as decisions.
  *
  * <p>Measure: {@code System.nanoTime()} around every {@link Scheduler#schedule} call; decisions/s is decisions
  * over the wall time of the whole measured loop (departures included, request generation not). A warm-up pass
@@ -64,6 +65,11 @@ public final class SchedulerBench {
     }
 
     static Result pass(int nodeCount, int requests, long seed, PrintStream progress, Profile profile) {
+        return pass(nodeCount, requests, seed, progress, profile, 85);
+    }
+
+    /** One pass holding GPU use near {@code targetUsePct} percent (85 in the standard run). */
+    static Result pass(int nodeCount, int requests, long seed, PrintStream progress, Profile profile, int targetUsePct) {
         ClusterState state = new ClusterState();
         for (Node n : SyntheticCluster.mixed(nodeCount, seed)) state.addNode(n);
         QuotaTree quotas = quotas(state);
@@ -75,7 +81,7 @@ public final class SchedulerBench {
         long[] lat = new long[requests];
         int decisions = 0, placed = 0, preemptions = 0, nextProgress = 5000;
         Map<String, Integer> reasons = new TreeMap<>();
-        long limit = state.gpuMilliCapacity() * 85 / 100;
+        long limit = state.gpuMilliCapacity() * targetUsePct / 100;
         long start = System.nanoTime();
         for (List<Request> unit : stream) {
             for (Request r : unit) {
@@ -214,7 +220,7 @@ public final class SchedulerBench {
     }
 
     /**
-     * {@code SchedulerBench [nodes [requests [seed [repeats]]]]}, defaults 5000 50000 42 3: prints progress and
+     * {@code SchedulerBench [nodes [requests [seed [repeats [targetUsePct]]]]]}, defaults 5000 50000 42 3 85: prints progress and
      * ends with {@code RESULT scheduler nodes=<n> decisions_per_s=<x> p50_ms=<x> p99_ms=<x>} (medians of the
      * repeats).
      */
@@ -223,14 +229,17 @@ public final class SchedulerBench {
         int requests = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
         long seed = args.length > 2 ? Long.parseLong(args[2]) : 42;
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        int target = args.length > 4 ? Integer.parseInt(args[4]) : 85;
+        if (target < 1 || target > 100) throw new IllegalArgumentException("targetUsePct must be 1..100, was " + target);
         PrintStream out = System.out;
-        out.printf("scheduler bench: %d nodes x 8 GPUs, %d requests, seed %d, %d repeats, %d CPUs%n", nodes, requests, seed,
-                repeats, Runtime.getRuntime().availableProcessors());
+        out.printf("scheduler bench: %d nodes x 8 GPUs, %d requests, seed %d, %d repeats, GPU use held near %d%%, %d CPUs%n",
+                nodes, requests, seed, repeats, target, Runtime.getRuntime().availableProcessors());
         out.printf("scheduler bench: warm-up (%d decisions)%n", Math.min(requests, 20_000));
-        pass(nodes, Math.min(requests, 20_000), seed + 1, null);
+        Profile profile = Profile.defaultProfile();
+        pass(nodes, Math.min(requests, 20_000), seed + 1, null, profile, target);
         double[] dps = new double[repeats], p50 = new double[repeats], p99 = new double[repeats];
         for (int i = 0; i < repeats; i++) {
-            Result r = pass(nodes, requests, seed, out);
+            Result r = pass(nodes, requests, seed, out, profile, target);
             out.printf(Locale.ROOT, "repeat %d: %.0f decisions/s, p50 %.4f ms, p99 %.4f ms, max %.2f ms, placed %d, unschedulable %d, preemptions %d, GPU use %.1f%%%n",
                     i + 1, r.decisionsPerSecond(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.placed(), r.unschedulable(), r.preemptions(), r.gpuUsedPct());
             out.println("  unschedulable by reason: " + r.unschedulableReasons());

@@ -115,16 +115,21 @@ public final class QuotaTree {
                 && (min.cpuMilli() == 0 || after.cpuMilli() <= min.cpuMilli());
     }
 
-    /** Whether {@code group} can give back {@code r} and still hold at least its min in every dimension it uses. */
+    /**
+     * Whether {@code group} can give back {@code r} (pods evicted by reclaim) and still hold at least its min. GPU
+     * compute and GPU memory are always protected; CPU only when {@code r} holds no GPU: for GPU pods the GPU
+     * quota is the guarantee, and a team that uses little CPU (below its CPU min) would otherwise shield its
+     * GPUs from every reclaim.
+     */
     public boolean canGiveBack(String group, Resources r) {
         Group g = groups.get(group);
         if (g == null) return false;
         Resources after = g.used.minus(r);
         Resources min = g.spec.min();
-        // A dimension the group is not above its min in cannot be taken from it.
+        boolean gpu = r.gpuMilli() > 0 || r.gpuMemoryMiB() > 0;
         return dim(after.gpuMilli(), min.gpuMilli(), r.gpuMilli())
                 && dim(after.gpuMemoryMiB(), min.gpuMemoryMiB(), r.gpuMemoryMiB())
-                && dim(after.cpuMilli(), min.cpuMilli(), r.cpuMilli());
+                && (gpu || dim(after.cpuMilli(), min.cpuMilli(), r.cpuMilli()));
     }
 
     private static boolean dim(long after, long min, long taken) {

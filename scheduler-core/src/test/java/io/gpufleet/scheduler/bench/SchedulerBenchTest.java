@@ -24,7 +24,7 @@ class SchedulerBenchTest {
         assertTrue(r.p50Ms() > 0 && r.p50Ms() <= r.p99Ms() && r.p99Ms() <= r.maxMs(), r.toString());
         assertTrue(r.decisionsPerSecond() > 0);
         assertTrue(r.gpuUsedPct() > 50 && r.gpuUsedPct() <= 100, "departures hold use near the 85% target: " + r);
-        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("5000/6000 decisions"), "progress is printed");
+        assertTrue(Pattern.compile("  5\\d{3}/6000 decisions").matcher(buf.toString(StandardCharsets.UTF_8)).find(), "progress is printed");
         assertThrows(IllegalArgumentException.class, () -> SchedulerBench.run(0, 10, 1, null));
     }
 
