@@ -387,8 +387,10 @@ public final class Scheduler implements FrameworkHandle {
         for (int i = 0; i < reservers.length; i++) {
             Status s = reservers[i].reserve(cycle, a);
             if (!s.ok()) {
-                for (int j = i; j >= 0; j--) reservers[j].unreserve(a);
+                // Like kube-scheduler, every Reserve plugin's Unreserve runs (they tolerate pods they did not see),
+                // so a gang member failing here still releases its waiting siblings.
                 state.forget(a.pod());
+                for (int j = reservers.length - 1; j >= 0; j--) reservers[j].unreserve(a);
                 return unschedulable(r, s.plugin() + ": " + s.reason(), rejections, visited, victims);
             }
         }

@@ -107,4 +107,26 @@ class ElasticQuotaTest {
         // b starts at share 0 and catches up with a (2 of 8 GPUs) before a's high-priority pod goes.
         assertEquals(List.of("b0", "b1", "a2", "b2"), order);
     }
+
+    @Test
+    void gangMemberFailingTheExactQuotaCheckReleasesItsWaitingSiblings() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("n", 4));
+        // GPU memory max of 1.5 cards: the estimate (whole cards count 0 memory) passes PreFilter, Reserve refuses
+        // the second member.
+        QuotaTree t = new QuotaTree(List.of(new QuotaSpec("a", null, Resources.ZERO,
+                new Resources(4000, s.node("n").cardMemory(0) * 3 / 2, Long.MAX_VALUE))));
+        Scheduler sch = Schedulers.create(s, t, new TestClock());
+        sch.submitGang(new PodGroup("g", 2, 60), List.of(
+                Request.builder("g-0").gpus(1).quotaGroup("a").podGroup("g").build(),
+                Request.builder("g-1").gpus(1).quotaGroup("a").podGroup("g").build()));
+        List<Decision> ds = sch.runQueue();
+        assertEquals(Decision.Outcome.WAITING, ds.get(0).outcome());
+        Decision second = ds.get(1);
+        assertFalse(second.placed());
+        assertTrue(second.reason().contains("max.gpuMemoryMiB"), second.reason());
+        assertEquals(List.of("g-0"), second.released().stream().map(Allocation::pod).toList());
+        assertEquals(0, s.placedCount());
+        assertEquals(Resources.ZERO, t.used("a"));
+        assertTrue(sch.waitingPodNames().isEmpty());
+    }
 }
