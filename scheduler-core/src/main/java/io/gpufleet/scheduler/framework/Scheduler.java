@@ -1,5 +1,6 @@
 package io.gpufleet.scheduler.framework;
 
+import io.gpufleet.contracts.GpuAssignment;
 import io.gpufleet.scheduler.allocator.CardAllocator;
 import io.gpufleet.scheduler.gang.GangRegistry;
 import io.gpufleet.scheduler.model.Allocation;
@@ -299,6 +300,44 @@ public final class Scheduler implements FrameworkHandle {
     /** Pods currently waiting at Permit. */
     public Collection<String> waitingPodNames() {
         return Collections.unmodifiableCollection(new ArrayList<>(waiting.keySet()));
+    }
+
+    /**
+     * Takes back a pod that already runs (a restarted scheduler reading the {@code gpufleet.io/gpu-assignment}
+     * annotations): its capacity is assumed exactly as recorded, Reserve plugins account it (quota usage, gang
+     * membership) and it is bound, without filters or scores. Refused, with the state unchanged, when the recorded
+     * GPUs do not exist, do not fit, or a Reserve plugin refuses (e.g. the quota's max shrank below its usage).
+     */
+    public Decision adopt(Request r, GpuAssignment assignment) {
+        cycleBound = new ArrayList<>();
+        cycleReleased = new ArrayList<>();
+        NodeState node = state.node(assignment.node());
+        if (node == null) return unschedulable(r, "node " + assignment.node() + " is unknown", emptyRejections(), 0, List.of());
+        Allocation a = new Allocation(r, node.name(), assignment.gpus());
+        for (GpuAssignment.Share g : assignment.gpus()) {
+            if (g.index() < 0 || g.index() >= node.gpuCount()) break; // checkFits names it
+            if (g.coreMilli() != r.coreOnCard() || g.memoryMiB() != r.memoryOnCard(node.cardMemory(g.index()))) {
+                return unschedulable(r, "cannot adopt: GPU " + g.index() + " share " + g.coreMilli() + "m/" + g.memoryMiB()
+                        + "MiB does not match the pod's request", emptyRejections(), 0, List.of());
+            }
+        }
+        String why = state.checkFits(a);
+        if (why != null) return unschedulable(r, "cannot adopt: " + why, emptyRejections(), 0, List.of());
+        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
+        CycleState cycle = new CycleState(r);
+        state.assume(a);
+        for (ReservePlugin p : reservers) {
+            Status s = p.reserve(cycle, a);
+            if (!s.ok()) {
+                state.forget(a.pod());
+                for (int j = reservers.length - 1; j >= 0; j--) reservers[j].unreserve(a);
+                return unschedulable(r, "cannot adopt: " + s.plugin() + ": " + s.reason(), emptyRejections(), 0, List.of());
+            }
+        }
+        String bindError = bind(a);
+        if (bindError != null) return unschedulable(r, bindError, emptyRejections(), 0, List.of());
+        return new Decision(r.name(), Decision.Outcome.BOUND, a, null, emptyRejections(), List.of(), 0, 1, List.of(),
+                cycleBound, cycleReleased);
     }
 
     /** One scheduling cycle for {@code r} now, outside the queue. */
