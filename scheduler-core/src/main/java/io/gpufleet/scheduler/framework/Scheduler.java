@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * Bind, PostFilter when nothing fits), the queue and the waiting pods. Plugins are created from a {@link Profile}
  * through a {@link PluginRegistry}. Single-threaded and free of I/O; time comes from the injected clock.
  *
- * <p>PostFilter runs when no node fits, and also (for clean-up only, its nomination ignored) when a PreFilter
- * rejects the pod.
+ * <p>PostFilter runs when no node fits; after a PreFilter "no room in the cluster" answer ({@link Status#noRoom})
+ * it runs with no rejections and may still nominate a node (reclaim); after any other PreFilter rejection it runs
+ * for clean-up only (a gang releases its waiting members) and its nomination is ignored.
  *
  * <p>Node search follows kube-scheduler: nodes are visited round-robin from where the previous cycle stopped, and
  * the search stops once {@code numFeasibleNodesToFind} feasible nodes were found (adaptive share of the cluster, at
@@ -350,15 +351,22 @@ public final class Scheduler implements FrameworkHandle {
         }
         if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
         CycleState cycle = new CycleState(r);
+        Status noRoom = null;
         for (PreFilterPlugin p : preFilters) {
             Status s = p.preFilter(cycle, r);
-            if (!s.ok()) {
-                // PostFilter still runs so plugins can clean up (a gang releases its waiting members); no node was
-                // looked at, so there is nothing to nominate.
-                for (PostFilterPlugin pf : postFilters) if (pf.postFilter(cycle, r, emptyRejections()).stop()) break;
-                return unschedulable(r, s.plugin() + ": " + s.reason(), emptyRejections(), 0, List.of());
+            if (s.ok()) continue;
+            if (s.resolvable()) {
+                // Out of room cluster-wide: finish the PreFilters (cycle state), skip the node scan, and let
+                // PostFilter look for room (it sees no rejections, so every node is a candidate).
+                if (noRoom == null) noRoom = s;
+                continue;
             }
+            // PostFilter still runs so plugins can clean up (a gang releases its waiting members); nothing is
+            // nominated for a pod that cannot run as asked.
+            for (PostFilterPlugin pf : postFilters) if (pf.postFilter(cycle, r, emptyRejections()).stop()) break;
+            return unschedulable(r, s.plugin() + ": " + s.reason(), emptyRejections(), 0, List.of());
         }
+        if (noRoom != null) return postFilter(cycle, r, emptyRejections(), 0, noRoom.plugin() + ": " + noRoom.reason());
         int n = state.size();
         ensureScratch(n);
         int want = numFeasibleNodesToFind(n);
@@ -392,7 +400,7 @@ public final class Scheduler implements FrameworkHandle {
         if (n > 0) nextStart = (nextStart + visited) % n;
         Decision.Rejections rejections = new Decision.Rejections(state,
                 Arrays.copyOf(rejectedNodes, rejected), Arrays.copyOf(rejectedWhy, rejected));
-        if (found == 0) return postFilter(cycle, r, rejections, visited);
+        if (found == 0) return postFilter(cycle, r, rejections, visited, "no node fits (" + rejections.count() + " rejected)");
 
         int best = 0;
         if (found > 1 && scorers.length > 0) {
@@ -474,7 +482,7 @@ public final class Scheduler implements FrameworkHandle {
         return a;
     }
 
-    private Decision postFilter(CycleState cycle, Request r, Decision.Rejections rejections, int visited) {
+    private Decision postFilter(CycleState cycle, Request r, Decision.Rejections rejections, int visited, String reason) {
         for (PostFilterPlugin p : postFilters) {
             PostFilterResult res = p.postFilter(cycle, r, rejections);
             if (res.node() != null) {
@@ -498,7 +506,7 @@ public final class Scheduler implements FrameworkHandle {
             }
             if (res.stop()) break;
         }
-        return unschedulable(r, "no node fits (" + rejections.count() + " rejected)", rejections, visited, List.of());
+        return unschedulable(r, reason, rejections, visited, List.of());
     }
 
     private void expireOverdue() {
