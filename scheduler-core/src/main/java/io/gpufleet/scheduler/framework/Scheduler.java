@@ -217,6 +217,10 @@ public final class Scheduler implements FrameworkHandle {
         List<Decision> out = new ArrayList<>();
         out.addAll(expireWaiting());
         Instant now = clock.instant();
+        if (blockingGang != null && !queue.containsGang(blockingGang)) {
+            // The blocking gang was deleted (or placed outside the queue): nothing to wait for any more.
+            blockingGang = null;
+        }
         List<QueuedUnit> held = new ArrayList<>();
         List<QueuedUnit> retry = new ArrayList<>();
         int rounds = queue.size();
