@@ -6,11 +6,14 @@ import io.gpufleet.exporter.config.ConfigException;
 import io.gpufleet.exporter.config.ExporterConfig;
 import io.gpufleet.exporter.health.HealthStatus;
 import io.gpufleet.platform.exporter.ExporterRuntime;
+import io.gpufleet.platform.observe.FleetPrometheus;
+import io.gpufleet.platform.observe.LocalPrometheus;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -61,9 +64,21 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Print the URLs and the final summary only.")
     boolean quiet;
 
+    @Option(names = "--prometheus",
+            description = "Also run a local Prometheus (if installed) scraping the exporters, with the rules in alerts/.")
+    boolean prometheus;
+
+    @Option(names = "--prometheus-port", paramLabel = "<port>",
+            description = "Port of that Prometheus on 127.0.0.1 (default: 9090 when free, else any free port).")
+    int prometheusPort;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
+        if (prometheusPort < 0 || prometheusPort > 65535) {
+            System.err.println("fleet up: --prometheus-port: must be within 0..65535, was " + prometheusPort);
+            return 2;
+        }
         Map<String, String> flags = new HashMap<>();
         flags.put("simulate", Integer.toString(gpusPerNode));
         flags.put("simulate-nodes", Integer.toString(nodes));
@@ -94,9 +109,15 @@ public final class UpCommand implements Callable<Integer> {
                     + runtime.exporters().get(runtime.exporters().size() - 1).port()
                     + " on this host; inject a fault: curl -XPOST " + runtime.exporters().get(0).url()
                     + "/sim/faults -d '{\"node\":\"sim-node-00\",\"gpu\":0,\"type\":\"xid\",\"xid\":79}'");
-            out.println("Ctrl-C to stop.");
-            watch(runtime, out);
-            out.println(summary(runtime));
+            Optional<LocalPrometheus> prom = prometheus
+                    ? FleetPrometheus.start(runtime.exporters(), bindAddress, prometheusPort, out) : Optional.empty();
+            try {
+                out.println("Ctrl-C to stop.");
+                watch(runtime, out);
+                out.println(summary(runtime));
+            } finally {
+                prom.ifPresent(LocalPrometheus::close);
+            }
         }
         return 0;
     }
