@@ -106,6 +106,7 @@ public final class MetricCatalog {
     public static final String INFO = "gpufleet_gpu_info";
     public static final String HEALTH = "gpufleet_gpu_health";
     public static final String HEALTH_STATUS = "gpufleet_gpu_health_status";
+    public static final String LOST = "gpufleet_gpu_lost";
     public static final String CLOCK_EVENT_ACTIVE = "gpufleet_gpu_clock_event_active";
     public static final String XID_ERRORS = "gpufleet_gpu_xid_errors";
     public static final String XID_LAST_SEEN = "gpufleet_gpu_xid_last_seen_timestamp_seconds";

@@ -156,6 +156,8 @@ public final class SnapshotExposition {
                         nat.add("reason", c.label()), c.isSet(bits) ? 1 : 0);
             }
         }
+        fam.gauge(MetricCatalog.LOST, "1 when the GPU no longer answers the driver (fallen off the bus, GPU_IS_LOST).",
+                nat, r.lost() ? 1 : 0);
         HealthStatus hs = g.health().status();
         fam.gauge(MetricCatalog.HEALTH_STATUS, "GPU health: 0 healthy, 1 degraded, 2 failed; reason names the worst cause.",
                 nat.add("reason", g.health().reason()), hs.ordinal());
