@@ -28,6 +28,7 @@ public final class Actuator {
     private record Pending(ScaleAction action, int attempts, Instant notBefore) {}
 
     private final ScaleApi api;
+    private final java.util.function.BooleanSupplier mayAct;
     private final Clock clock;
     private final boolean dryRun;
     private final Duration initialBackoff;
@@ -39,6 +40,16 @@ public final class Actuator {
     private long dryRunCount;
 
     public Actuator(ScaleApi api, Clock clock, boolean dryRun, Duration initialBackoff, Duration maxBackoff) {
+        this(api, clock, dryRun, initialBackoff, maxBackoff, () -> true);
+    }
+
+    /**
+     * @param mayAct false while another replica leads ({@link LeaderGate}): actions stay pending, nothing is
+     *               written, so two replicas never act
+     */
+    public Actuator(ScaleApi api, Clock clock, boolean dryRun, Duration initialBackoff, Duration maxBackoff,
+                    java.util.function.BooleanSupplier mayAct) {
+        this.mayAct = mayAct;
         if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
             throw new IllegalArgumentException("backoff: need 0 < initial <= max, got " + initialBackoff + ", " + maxBackoff);
         }
@@ -66,6 +77,7 @@ public final class Actuator {
 
     /** Applies every pending action whose backoff has passed. */
     public synchronized void flush() {
+        if (!mayAct.getAsBoolean()) return;
         Instant now = clock.instant();
         List<String> done = new ArrayList<>();
         for (Map.Entry<String, Pending> e : new ArrayList<>(pending.entrySet())) {
