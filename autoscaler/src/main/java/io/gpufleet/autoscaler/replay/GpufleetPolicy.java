@@ -23,10 +23,26 @@ package io.gpufleet.autoscaler.replay;
  * </ol>
  */
 public final class GpufleetPolicy implements InferencePolicy {
-    /** Tunables; {@link #DEFAULT} is what the benchmark runs. */
+    /**
+     * Tunables; {@link #DEFAULT} is what the benchmark runs.
+     *
+     * @param periodSeconds   seconds between syncs
+     * @param quantile        quantile of the learned forecast ratios used as headroom
+     * @param z               extra √forecast for Poisson noise
+     * @param errorDays       days of forecast ratios kept
+     * @param initialRatio    headroom until a regime has 30 minutes of samples
+     * @param minLearnRate    forecasts below this (req/s) are not learned from
+     * @param holdSeconds     never go below what any sync of this many seconds wanted
+     * @param drainSeconds    drain an overload backlog within this many seconds of new replicas arriving
+     * @param drainAtSeconds  a backlog counts as overload above this many seconds of capacity
+     * @param fastSigmas      the 60-s slope is used when this many σ above zero
+     * @param spikeSigmas     the 10-s mean replaces the forecast when this many σ above it
+     * @param downDeadband    skip scale-downs smaller than this share of the count (and than 1 replica)
+     * @param levelSeconds    window of the level estimate
+     */
     public record Config(int periodSeconds, double quantile, double z, int errorDays, double initialRatio,
                          double minLearnRate, int holdSeconds, double drainSeconds, double drainAtSeconds,
-                         double fastSigmas, double spikeSigmas) {
+                         double fastSigmas, double spikeSigmas, double downDeadband, int levelSeconds) {
         public Config {
             if (periodSeconds <= 0 || holdSeconds < 0 || errorDays <= 0) throw new IllegalArgumentException("config: periods must be positive");
             if (quantile <= 0 || quantile >= 1) throw new IllegalArgumentException("config: quantile must be in (0, 1)");
@@ -34,7 +50,7 @@ public final class GpufleetPolicy implements InferencePolicy {
     }
 
     /** The configuration measured in the README. */
-    public static final Config DEFAULT = new Config(15, 0.8, 1.0, 7, 1.3, 50, 240, 20, 0.5, 4, 3);
+    public static final Config DEFAULT = new Config(15, 0.8, 1.0, 7, 1.3, 50, 240, 20, 0.5, 4, 3, 0, 60);
     private static final double[] REGIME_BOUNDS = {0.03, 0.08, 0.15, 0.30};
     private static final int SLOW = 60;
     private static final int FAST = 60;
@@ -69,9 +85,10 @@ public final class GpufleetPolicy implements InferencePolicy {
         int t = v.now();
         int period = cfg.periodSeconds();
         int lead = v.coldStartSeconds() + 1 + period;
-        double level = v.meanArrivals(t - SLOW + 1, t);
-        double slope = t >= 179 ? (level - v.meanArrivals(t - 179, t - 120)) / 120.0 : 0;
-        double now = Math.max(0, level + slope * (SLOW - 1) / 2.0);
+        int lw = cfg.levelSeconds();
+        double level = v.meanArrivals(t - lw + 1, t);
+        double slope = t >= lw + 119 ? (level - v.meanArrivals(t - lw - 119, t - 120)) / 120.0 : 0;
+        double now = Math.max(0, level + slope * (lw - 1) / 2.0);
         double f = Math.max(now, now + slope * lead);
         if (t >= FAST - 1) {
             // Least-squares slope of the last FAST seconds, used only when clearly positive: its noise
@@ -116,6 +133,8 @@ public final class GpufleetPolicy implements InferencePolicy {
         int hold = Math.min(syncs, cfg.holdSeconds() / period);
         int keep = wanted;
         for (int i = 1; i < hold; i++) keep = Math.max(keep, wants[(syncs - i) & (wants.length - 1)]);
+        int current = v.ready() + v.starting();
+        if (keep < current && current - keep < Math.max(1.0, cfg.downDeadband() * current)) keep = current;
         return keep;
     }
 
