@@ -155,7 +155,8 @@ public final class AutoscalerBench {
 
     static List<String> inference(Path file, List<Long> seeds, PrintStream out) throws IOException {
         String name = traceName(file);
-        RateTrace trace = TraceReader.read(file);
+        RateTrace read = TraceReader.read(file);
+        RateTrace trace = new RateTrace(name, read.centres(), read.rates(), read.duration());
         out.printf(Locale.ROOT, "inference replay: %s (%s), %.1f days, seeds %s, C = 10 req/s per replica, cold start 120 s%n",
                 name, file, trace.duration() / 86400.0, seeds);
         long t0 = System.nanoTime();

@@ -18,8 +18,10 @@ package io.gpufleet.autoscaler.replay;
  *       covers. Until a regime has 30 minutes of samples a ratio of 1.3 applies.</li>
  *   <li><b>Queue-aware.</b> A backlog above half a second of capacity means the rate outran the forecast:
  *       ask for enough to drain the backlog it will have grown to when new replicas arrive, within 20 s.</li>
- *   <li><b>Hold.</b> The count never drops below what any sync of the last 240 s wanted: removing a replica
- *       and requesting it back within a cold start costs more than keeping it.</li>
+ *   <li><b>Hold.</b> The count never drops below what any sync of the last 300 s wanted, computed from a
+ *       smoother forecast (300-s level and its trend): removing a replica and requesting it back within a
+ *       cold start costs more than keeping it, and the smoother signal keeps the hold from remembering
+ *       peaks of noise. Scale-ups still follow the 60-s forecast at once.</li>
  * </ol>
  */
 public final class GpufleetPolicy implements InferencePolicy {
@@ -38,11 +40,11 @@ public final class GpufleetPolicy implements InferencePolicy {
      * @param fastSigmas      the 60-s slope is used when this many σ above zero
      * @param spikeSigmas     the 10-s mean replaces the forecast when this many σ above it
      * @param downDeadband    skip scale-downs smaller than this share of the count (and than 1 replica)
-     * @param levelSeconds    window of the level estimate
+     * @param holdLevelSeconds window of the smoother level behind what the hold remembers (60 = no smoothing)
      */
     public record Config(int periodSeconds, double quantile, double z, int errorDays, double initialRatio,
                          double minLearnRate, int holdSeconds, double drainSeconds, double drainAtSeconds,
-                         double fastSigmas, double spikeSigmas, double downDeadband, int levelSeconds) {
+                         double fastSigmas, double spikeSigmas, double downDeadband, int holdLevelSeconds) {
         public Config {
             if (periodSeconds <= 0 || holdSeconds < 0 || errorDays <= 0) throw new IllegalArgumentException("config: periods must be positive");
             if (quantile <= 0 || quantile >= 1) throw new IllegalArgumentException("config: quantile must be in (0, 1)");
@@ -50,7 +52,7 @@ public final class GpufleetPolicy implements InferencePolicy {
     }
 
     /** The configuration measured in the README. */
-    public static final Config DEFAULT = new Config(15, 0.8, 1.0, 7, 1.3, 50, 240, 20, 0.5, 4, 3, 0, 60);
+    public static final Config DEFAULT = new Config(15, 0.875, 1.0, 7, 1.3, 50, 300, 20, 0.5, 4, 3, 0, 300);
     private static final double[] REGIME_BOUNDS = {0.03, 0.08, 0.15, 0.30};
     private static final int SLOW = 60;
     private static final int FAST = 60;
@@ -85,7 +87,7 @@ public final class GpufleetPolicy implements InferencePolicy {
         int t = v.now();
         int period = cfg.periodSeconds();
         int lead = v.coldStartSeconds() + 1 + period;
-        int lw = cfg.levelSeconds();
+        int lw = SLOW;
         double level = v.meanArrivals(t - lw + 1, t);
         double slope = t >= lw + 119 ? (level - v.meanArrivals(t - lw - 119, t - 120)) / 120.0 : 0;
         double now = Math.max(0, level + slope * (lw - 1) / 2.0);
@@ -128,10 +130,20 @@ public final class GpufleetPolicy implements InferencePolicy {
             else need += q / 30.0;
         }
         int wanted = (int) Math.ceil(need / c);
+        int remembered = wanted;
+        int sw = cfg.holdLevelSeconds();
+        if (sw > lw && t >= sw + 119) {
+            // what the hold remembers comes from a smoother forecast, so it does not keep the peaks of noise
+            double sl = v.meanArrivals(t - sw + 1, t);
+            double ss = (sl - v.meanArrivals(t - sw - 119, t - 120)) / 120.0;
+            double sn = Math.max(0, sl + ss * (sw - 1) / 2.0);
+            double fs = Math.max(sn, sn + ss * lead);
+            remembered = (int) Math.ceil((fs * ratio + cfg.z() * Math.sqrt(fs)) / c);
+        }
         syncs++;
-        wants[syncs & (wants.length - 1)] = wanted;
+        wants[syncs & (wants.length - 1)] = remembered;
         int hold = Math.min(syncs, cfg.holdSeconds() / period);
-        int keep = wanted;
+        int keep = Math.max(wanted, remembered);
         for (int i = 1; i < hold; i++) keep = Math.max(keep, wants[(syncs - i) & (wants.length - 1)]);
         int current = v.ready() + v.starting();
         if (keep < current && current - keep < Math.max(1.0, cfg.downDeadband() * current)) keep = current;
