@@ -1,0 +1,118 @@
+package io.gpufleet.autoscaler.actuate;
+
+import io.gpufleet.autoscaler.policy.ScalingPolicy.TargetKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Applies scale actions, or only logs them in dry-run mode. Each target keeps at most one pending action,
+ * the latest (a newer decision supersedes an unapplied older one: the intent is the newest count). A failed
+ * update (API server down, conflict) stays pending and is retried with exponential backoff from the injected
+ * clock, so no action is lost; actions are absolute counts, so a retry never doubles a change.
+ * {@link #flush()} does the work; the caller runs it from its loop.
+ */
+public final class Actuator {
+    private static final Logger LOG = LoggerFactory.getLogger(Actuator.class);
+
+    /** Counters for metrics. */
+    public record Stats(long applied, long failures, long superseded, long dryRun, int pending) {}
+
+    private record Pending(ScaleAction action, int attempts, Instant notBefore) {}
+
+    private final ScaleApi api;
+    private final java.util.function.BooleanSupplier mayAct;
+    private final Clock clock;
+    private final boolean dryRun;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Map<String, Pending> pending = new LinkedHashMap<>();
+    private long applied;
+    private long failures;
+    private long superseded;
+    private long dryRunCount;
+
+    public Actuator(ScaleApi api, Clock clock, boolean dryRun, Duration initialBackoff, Duration maxBackoff) {
+        this(api, clock, dryRun, initialBackoff, maxBackoff, () -> true);
+    }
+
+    /**
+     * @param mayAct false while another replica leads ({@link LeaderGate}): actions stay pending, nothing is
+     *               written, so two replicas never act
+     */
+    public Actuator(ScaleApi api, Clock clock, boolean dryRun, Duration initialBackoff, Duration maxBackoff,
+                    java.util.function.BooleanSupplier mayAct) {
+        this.mayAct = mayAct;
+        if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("backoff: need 0 < initial <= max, got " + initialBackoff + ", " + maxBackoff);
+        }
+        this.api = api;
+        this.clock = clock;
+        this.dryRun = dryRun;
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+    }
+
+    /** Queues an action (replacing an unapplied one for the same target) and tries to apply what is due. */
+    public synchronized void submit(ScaleAction action) {
+        if (dryRun) {
+            dryRunCount++;
+            LOG.info("dry-run: would scale {} to {} ({})", action.target(), action.replicas(), action.reason());
+            return;
+        }
+        Pending old = pending.put(action.target(), new Pending(action, 0, clock.instant()));
+        if (old != null) {
+            superseded++;
+            LOG.info("{}: pending scale to {} superseded by {}", action.target(), old.action().replicas(), action.replicas());
+        }
+        flush();
+    }
+
+    /** Applies every pending action whose backoff has passed. */
+    public synchronized void flush() {
+        if (!mayAct.getAsBoolean()) return;
+        Instant now = clock.instant();
+        List<String> done = new ArrayList<>();
+        for (Map.Entry<String, Pending> e : new ArrayList<>(pending.entrySet())) {
+            Pending p = e.getValue();
+            if (now.isBefore(p.notBefore())) continue;
+            ScaleAction a = p.action();
+            try {
+                api.setReplicas(a.namespace(), a.kind(), a.name(), a.replicas());
+                applied++;
+                done.add(e.getKey());
+                LOG.info("scaled {} to {} ({})", a.target(), a.replicas(), a.reason());
+            } catch (RuntimeException ex) {
+                failures++;
+                int attempts = p.attempts() + 1;
+                Duration wait = backoff(attempts);
+                pending.put(e.getKey(), new Pending(a, attempts, now.plus(wait)));
+                LOG.warn("scaling {} to {} failed (attempt {}), retry in {}: {}", a.target(), a.replicas(), attempts, wait, ex.toString());
+            }
+        }
+        done.forEach(pending::remove);
+    }
+
+    /** Backoff after {@code attempts} failures: initial × 2^(attempts−1), capped. */
+    public Duration backoff(int attempts) {
+        long ms = initialBackoff.toMillis();
+        for (int i = 1; i < attempts && ms < maxBackoff.toMillis(); i++) ms *= 2;
+        return Duration.ofMillis(Math.min(ms, maxBackoff.toMillis()));
+    }
+
+    /** The target's current count, from the API. */
+    public int current(String namespace, TargetKind kind, String name) {
+        return api.replicas(namespace, kind, name);
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(applied, failures, superseded, dryRunCount, pending.size());
+    }
+}

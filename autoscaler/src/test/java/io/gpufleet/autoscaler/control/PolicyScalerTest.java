@@ -1,0 +1,100 @@
+package io.gpufleet.autoscaler.control;
+
+import io.gpufleet.autoscaler.hpa.MetricInput;
+import io.gpufleet.autoscaler.hpa.PodStatus;
+import io.gpufleet.autoscaler.policy.PolicyLoadResult;
+import io.gpufleet.autoscaler.policy.PolicyLoader;
+import io.gpufleet.autoscaler.policy.ScalingPolicy;
+import io.gpufleet.autoscaler.policy.ScalingPolicy.TargetType;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PolicyScalerTest {
+    final Instant[] now = {Instant.parse("2026-11-23T10:00:00Z")};
+    final Clock clock = new Clock() {
+        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
+        @Override public Clock withZone(ZoneId zone) { return this; }
+        @Override public Instant instant() { return now[0]; }
+    };
+
+    static ScalingPolicy policy() {
+        PolicyLoadResult r = PolicyLoader.load("p.yaml", """
+                apiVersion: autoscaling.gpufleet.io/v1
+                kind: ScalingPolicy
+                metadata: {name: llm}
+                spec:
+                  targetRef: {kind: Deployment, name: llm}
+                  minReplicas: 0
+                  maxReplicas: 20
+                  metrics:
+                    - type: Prometheus
+                      prometheus: {query: 'sum(rate(requests_total[1m]))'}
+                      target: {type: AverageValue, averageValue: 7}
+                  schedules:
+                    - {name: evening, cron: "0 0 18 * * *", timeZone: UTC, duration: 2h, minReplicas: 4}
+                  scaleToZero: {activationThreshold: 0.5, idlePeriodSeconds: 600}
+                """);
+        assertTrue(r.ok(), r.errors()::toString);
+        return r.policies().get(0);
+    }
+
+    static List<MetricInput> rps(double v) {
+        return List.of(new MetricInput.Total("rps", TargetType.AverageValue, 7, OptionalDouble.of(v)));
+    }
+
+    static List<PodStatus> pods(int n) {
+        List<PodStatus> p = new ArrayList<>();
+        for (int i = 0; i < n; i++) p.add(PodStatus.ready("p" + i));
+        return p;
+    }
+
+    @Test
+    void wakesFromZeroScalesWithHpaAndReturnsToZeroAfterTheIdlePeriod() {
+        PolicyScaler s = new PolicyScaler(policy(), clock);
+        ScalingDecision idle = s.decide(0, rps(0.2), List.of());
+        assertEquals(0, idle.desired());
+        assertEquals("StayAtZero", idle.rule());
+        ScalingDecision wake = s.decide(0, rps(30), List.of());
+        assertEquals(1, wake.desired());
+        assertEquals("WakeFromZero", wake.rule());
+        s.applied(true);
+        now[0] = now[0].plusSeconds(15);
+        ScalingDecision up = s.decide(1, rps(30), pods(1));
+        assertEquals(5, up.desired(), "ceil(30 / 7) = 5, within HPA's limit max(1 + 4, 2 × 1): " + up.explain());
+        s.applied(true);
+        // traffic stops: HPA keeps >= 1 until the idle period has passed, then zero
+        int current = up.desired();
+        ScalingDecision d = null;
+        for (int i = 1; i <= 40; i++) {
+            now[0] = now[0].plusSeconds(15);
+            d = s.decide(current, rps(0), pods(current));
+            s.applied(true);
+            if (i * 15 < 600) assertTrue(d.desired() >= 1, d.explain());
+            current = d.desired();
+        }
+        assertEquals(0, current);
+        assertTrue(d.explain().contains("bounds 0..20"), d.explain());
+    }
+
+    @Test
+    void cronWindowRaisesTheFloorEvenAtZero() {
+        PolicyScaler s = new PolicyScaler(policy(), clock);
+        now[0] = Instant.parse("2026-11-23T18:30:00Z");
+        ScalingDecision d = s.decide(0, rps(0), List.of());
+        assertEquals(4, d.desired());
+        assertEquals(List.of("evening"), d.bounds().activeSchedules());
+        ScalingDecision hpa = s.decide(2, rps(0), pods(2));
+        assertEquals(4, hpa.desired(), hpa.explain());
+        assertTrue(hpa.explain().contains("windows [evening]"), hpa.explain());
+    }
+}
