@@ -27,6 +27,7 @@ public final class ExtenderProtocol {
         if (obj == null || !obj.isObject()) return null;
         JsonNode v = obj.get(goName);
         if (v == null) v = obj.get(Character.toLowerCase(goName.charAt(0)) + goName.substring(1));
+        if (v == null) v = obj.get(goName.toLowerCase());  // UID -> uid
         return v == null || v.isNull() ? null : v;
     }
 

@@ -91,16 +91,40 @@ public record PodInfo(String namespace, String name, String uid, String schedule
 
     private static String add(String resource, String a, String b) {
         String sa = suffix(a), sb = suffix(b);
-        if (!sa.equals(sb)) {
-            throw ApiException.badRequest("resource " + resource + ": containers ask in different units (" + a + ", " + b + ")");
-        }
         try {
-            BigDecimal x = new BigDecimal(a.trim().substring(0, a.trim().length() - sa.length()));
-            BigDecimal y = new BigDecimal(b.trim().substring(0, b.trim().length() - sb.length()));
-            return x.add(y).toPlainString() + sa;
+            if (sa.equals(sb)) return number(a, sa).add(number(b, sb)).toPlainString() + sa;
+            // A plain gpufleet.io/gpu-memory is MiB while 8Gi is bytes: mixing them is refused, not guessed.
+            if (resource.equals(ResourceNames.GPU_MEMORY_MIB)) {
+                throw ApiException.badRequest("resource " + resource + ": containers ask in different units (" + a + ", " + b + ")");
+            }
+            return number(a, sa).multiply(scale(resource, sa)).add(number(b, sb).multiply(scale(resource, sb))).toPlainString();
         } catch (NumberFormatException ex) {
             throw ApiException.badRequest("resource " + resource + ": '" + a + "' or '" + b + "' is not a quantity");
         }
+    }
+
+    private static BigDecimal number(String q, String suffix) {
+        String t = q.trim();
+        return new BigDecimal(t.substring(0, t.length() - suffix.length()));
+    }
+
+    /** Kubernetes quantity suffixes. */
+    private static BigDecimal scale(String resource, String suffix) {
+        return switch (suffix) {
+            case "" -> BigDecimal.ONE;
+            case "m" -> new BigDecimal("0.001");
+            case "k" -> BigDecimal.TEN.pow(3);
+            case "M" -> BigDecimal.TEN.pow(6);
+            case "G" -> BigDecimal.TEN.pow(9);
+            case "T" -> BigDecimal.TEN.pow(12);
+            case "P" -> BigDecimal.TEN.pow(15);
+            case "Ki" -> BigDecimal.valueOf(2).pow(10);
+            case "Mi" -> BigDecimal.valueOf(2).pow(20);
+            case "Gi" -> BigDecimal.valueOf(2).pow(30);
+            case "Ti" -> BigDecimal.valueOf(2).pow(40);
+            case "Pi" -> BigDecimal.valueOf(2).pow(50);
+            default -> throw ApiException.badRequest("resource " + resource + ": unknown quantity suffix '" + suffix + "'");
+        };
     }
 
     private static String suffix(String q) {
