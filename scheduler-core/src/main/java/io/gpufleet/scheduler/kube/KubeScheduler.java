@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -53,6 +54,18 @@ public final class KubeScheduler implements AutoCloseable {
     /** On an ElasticQuota: the parent group in the quota tree. */
     public static final String PARENT_ANNOTATION = "gpufleet.io/parent-quota";
 
+    /** scheduler-plugins' PodGroup. */
+    public static final ResourceDefinitionContext POD_GROUP = crd(SCHEDULING_GROUP, "PodGroup", "podgroups", true);
+    /** scheduler-plugins' ElasticQuota. */
+    public static final ResourceDefinitionContext ELASTIC_QUOTA = crd(SCHEDULING_GROUP, "ElasticQuota", "elasticquotas", true);
+    /** gpufleet's quota tree (cluster-scoped; deploy/crds/gpuquotatree.yaml). */
+    public static final ResourceDefinitionContext QUOTA_TREE = crd("gpufleet.io", "GpuQuotaTree", "gpuquotatrees", false);
+
+    private static ResourceDefinitionContext crd(String group, String kind, String plural, boolean namespaced) {
+        return new ResourceDefinitionContext.Builder().withGroup(group).withVersion("v1alpha1").withKind(kind)
+                .withPlural(plural).withNamespaced(namespaced).build();
+    }
+
     /** Makes the Kubernetes mode for a server (tests pass the mock server's client). */
     public interface Factory {
         KubeScheduler create(DecisionLoop loop, SchedulerMetrics metrics, String schedulerName);
@@ -95,11 +108,11 @@ public final class KubeScheduler implements AutoCloseable {
     public void start() {
         loop.run(s -> s.addListener(new Binder())).join();
         informers.add(client.nodes().inform(handler(this::nodeChanged, n -> loop.run(s -> s.removeNode(n.getMetadata().getName())))));
-        informers.add(client.genericKubernetesResources(PODGROUP_API, "PodGroup").inAnyNamespace().inform(handler(this::podGroupChanged, g -> {})));
-        informers.add(client.genericKubernetesResources(PODGROUP_API, "ElasticQuota").inAnyNamespace().inform(handler(
+        informers.add(client.genericKubernetesResources(POD_GROUP).inAnyNamespace().inform(handler(this::podGroupChanged, g -> {})));
+        informers.add(client.genericKubernetesResources(ELASTIC_QUOTA).inAnyNamespace().inform(handler(
                 q -> { elasticQuotas.put(key(q), q); quotasChanged(); },
                 q -> { elasticQuotas.remove(key(q)); quotasChanged(); })));
-        informers.add(client.genericKubernetesResources(GPUFLEET_API, "GpuQuotaTree").inform(handler(
+        informers.add(client.genericKubernetesResources(QUOTA_TREE).inform(handler(
                 q -> { quotaTrees.put(q.getMetadata().getName(), q); quotasChanged(); },
                 q -> { quotaTrees.remove(q.getMetadata().getName()); quotasChanged(); })));
         informers.add(client.pods().inAnyNamespace().inform(handler(this::podChanged, p -> {
