@@ -42,7 +42,7 @@ public final class SchedulerServer implements AutoCloseable {
             if (config.kube()) {
                 service.kubernetesMode(true);
                 k = kubeFactory.create(loop, service.metrics(), config.schedulerName());
-                k.start();
+                k.begin();
             }
             this.api = new ApiServer(vertx, loop, service.metrics(), tokens, config);
             this.port = api.start();

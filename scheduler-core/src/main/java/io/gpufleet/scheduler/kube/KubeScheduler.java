@@ -24,7 +24,13 @@ import io.gpufleet.scheduler.model.PodGroup;
 import io.gpufleet.scheduler.quota.QuotaSpec;
 import io.gpufleet.scheduler.quota.Resources;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +87,26 @@ public final class KubeScheduler implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final List<SharedIndexInformer<?>> informers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** False until this replica may act (leader) and again once it lost the lease: no binding, no eviction. */
+    private volatile boolean acting;
+    private volatile boolean started;
+    private CompletableFuture<?> election;
+
+    /**
+     * Leader election on a coordination.k8s.io Lease, so that of several replicas only one acts.
+     *
+     * @param onLost called when the lease is lost; the replica has stopped acting by then (a fresh process rebuilds)
+     */
+    public record Lease(String namespace, String name, String identity, Duration leaseDuration, Duration renewDeadline,
+                        Duration retryPeriod, Runnable onLost) {
+        /** {@code gpufleet-scheduler} in {@code $POD_NAMESPACE} (or default), identity {@code $HOSTNAME}; 15 s / 10 s / 2 s. */
+        public static Lease fromEnvironment(Runnable onLost) {
+            String ns = System.getenv().getOrDefault("POD_NAMESPACE", "default");
+            String id = System.getenv().getOrDefault("HOSTNAME", "gpufleet-" + ProcessHandle.current().pid());
+            return new Lease(ns, "gpufleet-scheduler", id, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), onLost);
+        }
+    }
     private final Map<String, GenericKubernetesResource> elasticQuotas = new ConcurrentHashMap<>();
     private final Map<String, GenericKubernetesResource> quotaTrees = new ConcurrentHashMap<>();
     private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
@@ -94,9 +119,23 @@ public final class KubeScheduler implements AutoCloseable {
         this.schedulerName = schedulerName;
     }
 
-    /** In-cluster service account, or the kubeconfig of the environment. */
+    private Lease lease;
+
+    /**
+     * In-cluster service account, or the kubeconfig of the environment, with leader election
+     * ({@link Lease#fromEnvironment}); a replica that loses the lease exits, like kube-scheduler, and its
+     * Deployment restarts it to campaign again with a state rebuilt from the cluster.
+     */
     public static KubeScheduler fromEnvironment(DecisionLoop loop, SchedulerMetrics metrics, String schedulerName) {
-        return new KubeScheduler(new KubernetesClientBuilder().build(), true, loop, metrics, schedulerName);
+        KubeScheduler k = new KubeScheduler(new KubernetesClientBuilder().build(), true, loop, metrics, schedulerName);
+        k.lease = Lease.fromEnvironment(() -> new Thread(() -> System.exit(1), "gpufleet-lost-lease").start());
+        return k;
+    }
+
+    /** Starts as configured: {@link #startWithLeaderElection} when a lease is set, else {@link #start} at once. */
+    public void begin() {
+        if (lease != null) startWithLeaderElection(lease);
+        else start();
     }
 
     /** Client factory for {@link io.gpufleet.scheduler.api.SchedulerServer#start(io.gpufleet.scheduler.api.ServerConfig, Factory)}. */
@@ -104,8 +143,46 @@ public final class KubeScheduler implements AutoCloseable {
         return (loop, metrics, name) -> new KubeScheduler(client, false, loop, metrics, name);
     }
 
+    /**
+     * Campaigns for the lease and starts acting ({@link #start}) once elected; stops acting when the lease is lost.
+     * Returns at once.
+     */
+    public void startWithLeaderElection(Lease lease) {
+        LeaderElectionConfig cfg = new LeaderElectionConfigBuilder().withName(lease.name())
+                .withLock(new LeaseLock(lease.namespace(), lease.name(), lease.identity()))
+                .withLeaseDuration(lease.leaseDuration()).withRenewDeadline(lease.renewDeadline()).withRetryPeriod(lease.retryPeriod())
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(() -> {
+                    LOG.info("{} leads ({}/{}): scheduling", lease.identity(), lease.namespace(), lease.name());
+                    // Informers block for their first list: not on the elector's thread, which must keep renewing.
+                    Thread t = new Thread(this::start, "gpufleet-kube-start");
+                    t.setDaemon(true);
+                    t.start();
+                }, () -> {
+                    if (!started) return;
+                    LOG.warn("{} lost the lease {}/{}: no longer scheduling", lease.identity(), lease.namespace(), lease.name());
+                    stopActing();
+                    if (lease.onLost() != null) lease.onLost().run();
+                }, leader -> LOG.info("lease {}/{} held by {}", lease.namespace(), lease.name(), leader)))
+                .build();
+        election = client.leaderElector().withConfig(cfg).build().start();
+    }
+
+    /** Whether this replica currently binds and evicts. */
+    public boolean acting() {
+        return acting;
+    }
+
+    private void stopActing() {
+        acting = false;
+        for (SharedIndexInformer<?> i : informers) i.close();
+        informers.clear();
+    }
+
     /** Starts the informers (each blocks until its first list is in) in dependency order: nodes, gangs, quotas, pods. */
     public void start() {
+        started = true;
+        acting = true;
         loop.run(s -> s.addListener(new Binder())).join();
         informers.add(client.nodes().inform(handler(this::nodeChanged, n -> loop.run(s -> s.removeNode(n.getMetadata().getName())))));
         informers.add(client.genericKubernetesResources(POD_GROUP).inAnyNamespace().inform(handler(this::podGroupChanged, g -> {})));
@@ -270,7 +347,7 @@ public final class KubeScheduler implements AutoCloseable {
         @Override
         public void unschedulable(String pod, String reason) {
             // One event per distinct reason, not one per pass.
-            if (reason != null && !reason.equals(lastFailure.put(pod, reason))) {
+            if (acting && reason != null && !reason.equals(lastFailure.put(pod, reason))) {
                 io.execute(() -> event(pod, "FailedScheduling", "Warning", reason));
             }
         }
@@ -278,6 +355,7 @@ public final class KubeScheduler implements AutoCloseable {
 
     private void bind(Allocation a) {
         String pod = a.pod();
+        if (!acting) return;
         int slash = pod.indexOf('/');
         String ns = pod.substring(0, slash), name = pod.substring(slash + 1);
         try {
@@ -307,6 +385,7 @@ public final class KubeScheduler implements AutoCloseable {
 
     private void evict(Allocation a, String reason) {
         String pod = a.pod();
+        if (!acting) return;
         int slash = pod.indexOf('/');
         event(pod, reason.startsWith("GPU") ? "GpuUnhealthy" : "Preempted", "Warning", reason);
         if (reason.startsWith("GPU")) return;  // an unhealthy GPU is reported; eviction is the operator's choice
@@ -336,7 +415,8 @@ public final class KubeScheduler implements AutoCloseable {
 
     @Override
     public void close() {
-        for (SharedIndexInformer<?> i : informers) i.close();
+        if (election != null) election.cancel(true);
+        stopActing();
         io.shutdown();
         try {
             io.awaitTermination(5, TimeUnit.SECONDS);

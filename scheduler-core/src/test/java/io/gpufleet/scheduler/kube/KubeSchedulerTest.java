@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -137,12 +138,17 @@ class KubeSchedulerTest {
     }
 
     private Running scheduler() {
+        return scheduler(null);
+    }
+
+    private Running scheduler(KubeScheduler.Lease lease) {
         SchedulerService svc = new SchedulerService(List.of(), List.of(), Profile.defaultProfile(), Clock.systemUTC(), new SchedulerMetrics());
         svc.kubernetesMode(true);
         DecisionLoop loop = new DecisionLoop(svc).start(Duration.ofMillis(50));
         KubernetesClient c = fastClient();
         KubeScheduler k = new KubeScheduler(c, false, loop, svc.metrics(), "gpufleet");
-        k.start();
+        if (lease == null) k.start();
+        else k.startWithLeaderElection(lease);
         Running r = new Running(svc, loop, k, c);
         closeLast.add(r);
         return r;
@@ -293,5 +299,43 @@ class KubeSchedulerTest {
         await("a pod created after the outage is bound", 30_000, () -> bindings.containsKey("late-0"));
         await("annotation", 5_000, () -> assignment("late-0") != null);
         assertTrue(!assignment("late-0").gpus().get(0).uuid().equals(assignment("train-0").gpus().get(0).uuid()));
+    }
+
+    @Test
+    void onlyTheLeaseHolderActsAndALostLeaseStopsIt() throws Exception {
+        client.nodes().resource(node("gpu-1", 8)).create();
+        AtomicBoolean lostA = new AtomicBoolean();
+        Duration d = Duration.ofMillis(1500), renew = Duration.ofMillis(1000), retry = Duration.ofMillis(100);
+        Running a = scheduler(new KubeScheduler.Lease("default", "gpufleet-scheduler", "replica-a", d, renew, retry, () -> lostA.set(true)));
+        await("replica-a leads", 10_000, a.kube()::acting);
+        Running b = scheduler(new KubeScheduler.Lease("default", "gpufleet-scheduler", "replica-b", d, renew, retry, () -> { }));
+        Thread.sleep(500);
+        assertTrue(!b.kube().acting(), "replica-b waits while a holds the lease");
+        client.pods().inNamespace("ml").resource(pod("train-0", 2, null)).create();
+        await("binding by the leader", 10_000, () -> bindings.containsKey("train-0"));
+        assertNull(b.call(svc -> svc.placement("ml/train-0")), "the follower has no informers and placed nothing");
+
+        // someone else takes the lease: a stops within its renew deadline and binds nothing more
+        var leases = client.leases().inNamespace("default");
+        for (int attempt = 0; ; attempt++) {
+            try {
+                // optimistic concurrency: a's renewals race with this edit, as with a real API server
+                leases.withName("gpufleet-scheduler").edit(l -> {
+                    l.getSpec().setHolderIdentity("intruder");
+                    l.getSpec().setRenewTime(java.time.ZonedDateTime.now().plusSeconds(60));
+                    l.getSpec().setLeaseDurationSeconds(600);
+                    return l;
+                });
+                break;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt > 50) throw e;
+            }
+        }
+        await("replica-a stops", 10_000, lostA::get);
+        assertTrue(!a.kube().acting());
+        client.pods().inNamespace("ml").resource(pod("late-0", 1, null)).create();
+        Thread.sleep(1000);
+        assertTrue(!bindings.containsKey("late-0"), "nobody holding the lease binds");
+        assertTrue(!b.kube().acting(), "the intruder's lease is still valid");
     }
 }
