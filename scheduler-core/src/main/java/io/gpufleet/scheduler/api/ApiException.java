@@ -49,6 +49,7 @@ public final class ApiException extends RuntimeException {
             case 409 -> "conflict";
             case 413 -> "payload_too_large";
             case 415 -> "unsupported_media_type";
+            case 503 -> "unavailable";
             default -> status >= 500 ? "internal_error" : "error";
         };
     }

@@ -38,12 +38,23 @@ public final class ApiServer implements AutoCloseable {
     private final TokenFile tokens;
     private final ServerConfig config;
     private final String openapi;
+    private final java.util.function.BooleanSupplier acting;
     private HttpServer server;
 
     /** Access an endpoint needs. */
     private enum Access { OPEN, USER, EXTENDER }
 
     public ApiServer(Vertx vertx, DecisionLoop loop, SchedulerMetrics metrics, TokenFile tokens, ServerConfig config) {
+        this(vertx, loop, metrics, tokens, config, () -> true);
+    }
+
+    /**
+     * @param acting whether this replica acts (Kubernetes mode: holds the lease); {@code /readyz} answers 503
+     *               otherwise, so a Service sends API traffic to the leader only
+     */
+    public ApiServer(Vertx vertx, DecisionLoop loop, SchedulerMetrics metrics, TokenFile tokens, ServerConfig config,
+                     java.util.function.BooleanSupplier acting) {
+        this.acting = acting;
         this.vertx = vertx;
         this.loop = loop;
         this.metrics = metrics;
@@ -88,6 +99,10 @@ public final class ApiServer implements AutoCloseable {
         r.get("/healthz").handler(ctx -> json(ctx, 200, Map.of("status", "ok")));
         r.get("/readyz").handler(ctx -> {
             long t0 = System.nanoTime();
+            if (!acting.getAsBoolean()) {
+                error(ctx, new ApiException(503, "not the leader: another replica holds the lease"));
+                return;
+            }
             reply(ctx, "/readyz", t0, 200, loop.call(s -> Map.of("status", "ready", "nodes", s.nodeNames().size())));
         });
         r.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", metrics.contentType()).end(metrics.scrape()));

@@ -44,7 +44,8 @@ public final class SchedulerServer implements AutoCloseable {
                 k = kubeFactory.create(loop, service.metrics(), config.schedulerName());
                 k.begin();
             }
-            this.api = new ApiServer(vertx, loop, service.metrics(), tokens, config);
+            KubeScheduler kk = k;
+            this.api = new ApiServer(vertx, loop, service.metrics(), tokens, config, kk == null ? () -> true : kk::acting);
             this.port = api.start();
         } catch (RuntimeException e) {
             if (k != null) k.close();

@@ -338,4 +338,32 @@ class KubeSchedulerTest {
         assertTrue(!bindings.containsKey("late-0"), "nobody holding the lease binds");
         assertTrue(!b.kube().acting(), "the intruder's lease is still valid");
     }
+
+    @Test
+    void serverInKubernetesModeServesTheWatchedCluster() throws Exception {
+        client.nodes().resource(node("gpu-1", 8)).create();
+        try (io.gpufleet.scheduler.api.SchedulerServer srv = io.gpufleet.scheduler.api.SchedulerServer.start(
+                new io.gpufleet.scheduler.api.ServerConfig(0, "127.0.0.1", null, null, null, true, "gpufleet", 1, 1, 1 << 20,
+                        Duration.ofMillis(50), false), KubeScheduler.with(fastClient()))) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + srv.port();
+            java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
+                try {
+                    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertEquals(200, get.apply("/readyz").statusCode());
+            await("node in the API", 5_000, () -> get.apply("/api/v1/nodes").body().contains("GPU-gpu-1-7"));
+            client.pods().inNamespace("ml").resource(pod("train-0", 1, null)).create();
+            await("bound pod listed as a job", 10_000, () -> get.apply("/api/v1/jobs/ml/train-0").body().contains("\"phase\":\"Running\""));
+            var post = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/jobs"))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"x\",\"namespace\":\"ml\",\"resources\":{\"cpu\":\"1\"}}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(409, post.statusCode(), "jobs come from pods in Kubernetes mode: " + post.body());
+        }
+    }
 }
