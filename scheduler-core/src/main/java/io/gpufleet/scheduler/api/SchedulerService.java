@@ -834,10 +834,12 @@ public final class SchedulerService {
         Scheduler s = Schedulers.create(st, tree, profile, clock);
         for (PodGroup g : gangs.values()) s.defineGang(g);
         Set<String> placed = new HashSet<>();
+        Set<String> wasPlaced = new HashSet<>();
         if (from != null) {
             Set<String> waiting = new HashSet<>(from.waitingPodNames());
             for (ClusterState.Placement pl : from.state().placements()) {
                 if (waiting.contains(pl.allocation().pod())) continue;
+                wasPlaced.add(pl.allocation().pod());
                 String err;
                 try {
                     err = s.adopt(pl.allocation());
@@ -861,6 +863,9 @@ public final class SchedulerService {
             for (Job j : jobs.values()) {
                 for (Request r : j.pods) {
                     if (placed.contains(r.name()) || parked.containsKey(r.name())) continue;
+                    // A Kubernetes pod that runs but no longer fits the model (its node changed, its quota shrank)
+                    // is left running and unaccounted, never placed a second time.
+                    if (j.source == Source.KUBERNETES && wasPlaced.contains(r.name())) continue;
                     if (r.podGroup() != null && !gangs.containsKey(r.podGroup())) continue;
                     if (r.quotaGroup() != null && !tree.isEmpty() && !tree.contains(r.quotaGroup()) && strict) {
                         throw ApiException.conflict("pod " + r.name() + " uses quota group " + r.quotaGroup() + " that the change removes");
