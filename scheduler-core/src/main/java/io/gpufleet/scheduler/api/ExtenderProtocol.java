@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gpufleet.scheduler.framework.Rejection;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,9 +96,7 @@ public final class ExtenderProtocol {
         Map<String, String> out = new LinkedHashMap<>();
         if (obj == null || obj.isNull()) return out;
         if (!obj.isObject()) throw ApiException.badRequest("field '" + field + "': expected an object");
-        Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : obj.properties()) {
             JsonNode v = e.getValue();
             if (v.isTextual() || v.isNumber()) out.put(e.getKey(), v.asText());
             else throw ApiException.badRequest("field '" + field + "." + e.getKey() + "': expected a string");
@@ -170,7 +167,7 @@ public final class ExtenderProtocol {
         if (full == null && meta == null) throw ApiException.badRequest("field 'NodeNameToVictims' or 'NodeNameToMetaVictims' is required");
         if (full != null) {
             if (!full.isObject()) throw ApiException.badRequest("field 'NodeNameToVictims': expected an object");
-            full.fields().forEachRemaining(e -> {
+            full.properties().forEach(e -> {
                 List<String> l = new ArrayList<>();
                 List<String> u = new ArrayList<>();
                 JsonNode pods = field(e.getValue(), "Pods");
@@ -184,7 +181,7 @@ public final class ExtenderProtocol {
             });
         } else {
             if (!meta.isObject()) throw ApiException.badRequest("field 'NodeNameToMetaVictims': expected an object");
-            meta.fields().forEachRemaining(e -> {
+            meta.properties().forEach(e -> {
                 List<String> u = new ArrayList<>();
                 JsonNode pods = field(e.getValue(), "Pods");
                 if (pods != null) for (JsonNode p : pods) {

@@ -28,7 +28,7 @@ public final class Json {
                 .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
                 .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true)
                 .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
-                .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+                .setDefaultPropertyInclusion(JsonInclude.Include.NON_NULL);
         for (LogicalType t : new LogicalType[]{LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
             m.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
         }

@@ -209,7 +209,7 @@ public final class FleetClient {
             JsonNode n = JSON.valueToTree(y);
             if (!(n instanceof ObjectNode on)) throw new Usage(file + ": expected a mapping with the job's fields");
             // quantities written as YAML numbers (gpus: 2) are sent as the strings the API expects
-            if (on.get("resources") instanceof ObjectNode r) r.fields().forEachRemaining(e -> r.put(e.getKey(), e.getValue().asText()));
+            if (on.get("resources") instanceof ObjectNode r) new ArrayList<>(r.properties()).forEach(e -> r.put(e.getKey(), e.getValue().asText()));
             return on;
         } catch (IOException e) {
             throw new Usage(file + ": cannot read: " + e.getMessage());
@@ -275,7 +275,7 @@ public final class FleetClient {
             String why = p.path("reason").asText("");
             if (p.has("rejections")) {
                 List<String> rs = new ArrayList<>();
-                p.path("rejections").fields().forEachRemaining(e -> rs.add(e.getValue().asInt() + "× " + e.getKey()));
+                p.path("rejections").properties().forEach(e -> rs.add(e.getValue().asInt() + "× " + e.getKey()));
                 why = why + (rs.isEmpty() ? "" : " [" + String.join("; ", rs) + "]");
             }
             t.row(p.path("name").asText(), p.path("phase").asText(), p.path("node").asText("-"),
