@@ -183,8 +183,8 @@ public final class KubeScheduler implements AutoCloseable {
     public void start() {
         started = true;
         acting = true;
-        loop.run(s -> s.addListener(new Binder())).join();
-        informers.add(client.nodes().inform(handler(this::nodeChanged, n -> loop.run(s -> s.removeNode(n.getMetadata().getName())))));
+        loop.run(s -> s.addListener(new Binder())).join();  // before any event
+        informers.add(client.nodes().inform(handler(this::nodeChanged, n -> onLoop(s -> s.removeNode(n.getMetadata().getName())))));
         informers.add(client.genericKubernetesResources(POD_GROUP).inAnyNamespace().inform(handler(this::podGroupChanged, g -> {})));
         informers.add(client.genericKubernetesResources(ELASTIC_QUOTA).inAnyNamespace().inform(handler(
                 q -> { elasticQuotas.put(key(q), q); quotasChanged(); },
@@ -195,9 +195,16 @@ public final class KubeScheduler implements AutoCloseable {
         informers.add(client.pods().inAnyNamespace().inform(handler(this::podChanged, p -> {
             String k = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
             lastFailure.remove(k);
-            loop.run(s -> s.podDeleted(k));
+            onLoop(s -> s.podDeleted(k));
         })));
         LOG.info("Kubernetes mode: scheduling pods with schedulerName {}", schedulerName);
+    }
+
+    /** Hands an informer event to the decision loop; a failure there is logged, not lost. */
+    private java.util.concurrent.CompletableFuture<Void> onLoop(Consumer<SchedulerService> f) {
+        return loop.run(f).whenComplete((v, e) -> {
+            if (e != null) LOG.warn("applying a cluster change failed: {}", e.getMessage(), e);
+        });
     }
 
     private static String key(GenericKubernetesResource r) {
@@ -226,12 +233,12 @@ public final class KubeScheduler implements AutoCloseable {
     private void nodeChanged(io.fabric8.kubernetes.api.model.Node k) {
         String name = k.getMetadata().getName();
         if (!NodeInventory.schedulable(k)) {
-            loop.run(s -> s.removeNode(name));
+            onLoop(s -> s.removeNode(name));
             return;
         }
         try {
             var node = NodeInventory.toNode(k);
-            loop.run(s -> s.upsertNode(node));
+            onLoop(s -> s.upsertNode(node));
         } catch (IllegalArgumentException e) {
             LOG.warn("node {} left out: {}", name, e.getMessage());
         }
@@ -243,7 +250,7 @@ public final class KubeScheduler implements AutoCloseable {
         long timeout = intOf(spec == null ? null : spec.get("scheduleTimeoutSeconds"), 60);
         try {
             PodGroup pg = new PodGroup(key(g), Math.max(1, min), Math.max(1, timeout));
-            loop.run(s -> s.defineGang(pg));
+            onLoop(s -> s.defineGang(pg));
         } catch (IllegalArgumentException e) {
             LOG.warn("PodGroup {} ignored: {}", key(g), e.getMessage());
         }
@@ -285,7 +292,7 @@ public final class KubeScheduler implements AutoCloseable {
                 LOG.warn("ElasticQuota {} ignored: {}", key(q), e.getMessage());
             }
         }
-        loop.run(s -> s.setQuotas(entries));
+        onLoop(s -> s.setQuotas(entries));
     }
 
     private static Resources resources(Object list, boolean isMax) {
@@ -307,7 +314,7 @@ public final class KubeScheduler implements AutoCloseable {
     private void podChanged(Pod p) {
         if (!Pods.active(p)) {
             String k = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
-            loop.run(s -> s.podDeleted(k));
+            onLoop(s -> s.podDeleted(k));
             return;
         }
         PodInfo info = Pods.info(p);
@@ -322,14 +329,14 @@ public final class KubeScheduler implements AutoCloseable {
                     LOG.warn("pod {}: {}", info.key(), e.getMessage());
                     return;
                 }
-                loop.run(s -> {
+                onLoop(s -> {
                     String err = s.adoptPod(info, a);
                     if (err != null) LOG.warn("pod {} bound to {} not adopted: {}", info.key(), info.nodeName(), err);
                 });
             }
             return;
         }
-        if (schedulerName.equals(info.schedulerName())) loop.run(s -> s.submitPod(info));
+        if (schedulerName.equals(info.schedulerName())) onLoop(s -> s.submitPod(info));
     }
 
     /** Carries placements out against the API server, off the decision loop. */
@@ -379,7 +386,7 @@ public final class KubeScheduler implements AutoCloseable {
             metrics.kubeError("bind");
             String why = "binding to " + a.node() + " failed: " + e.getMessage();
             LOG.warn("pod {}: {}", pod, why);
-            loop.run(s -> s.unbind(pod, why));
+            onLoop(s -> s.unbind(pod, why));
         }
     }
 
