@@ -366,4 +366,40 @@ class KubeSchedulerTest {
             assertEquals(409, post.statusCode(), "jobs come from pods in Kubernetes mode: " + post.body());
         }
     }
+
+    @Test
+    void elasticQuotaAndQuotaTreeGovernPods() throws Exception {
+        client.nodes().resource(node("gpu-1", 8)).create();
+        client.genericKubernetesResources(KubeScheduler.QUOTA_TREE).resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion("gpufleet.io/v1alpha1").withKind("GpuQuotaTree").withNewMetadata().withName("departments").endMetadata()
+                .addToAdditionalProperties("spec", Map.of("groups", List.of(Map.of("name", "research", "min", Map.of("nvidia.com/gpu", 2),
+                        "max", Map.of("nvidia.com/gpu", "4"))))).build()).create();
+        client.genericKubernetesResources(KubeScheduler.ELASTIC_QUOTA).inNamespace("ml").resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion("scheduling.x-k8s.io/v1alpha1").withKind("ElasticQuota")
+                .withNewMetadata().withName("quota").withNamespace("ml").addToAnnotations(KubeScheduler.PARENT_ANNOTATION, "research").endMetadata()
+                .addToAdditionalProperties("spec", Map.of("min", Map.of("nvidia.com/gpu", 1), "max", Map.of("nvidia.com/gpu", 3, "cpu", "64"))).build()).create();
+        Running s = scheduler();
+        io.gpufleet.scheduler.api.Principal admin = new io.gpufleet.scheduler.api.Principal("root", Set.of(), true);
+        await("quota groups", 5_000, () -> s.call(svc -> svc.quotas(admin)).items().size() == 2);
+        var ml = s.call(svc -> svc.quota(admin, "ml"));
+        assertEquals("research", ml.parent());
+        assertEquals("ml", ml.namespace());
+        assertEquals(3.0, ml.max().gpus());
+        assertEquals(4.0, s.call(svc -> svc.quota(admin, "research")).max().gpus());
+        // ml may hold 3 GPUs: a 2-GPU pod goes, a second 2-GPU pod would exceed the max and waits
+        client.pods().inNamespace("ml").resource(pod("train-0", 2, null)).create();
+        await("train-0 bound", 10_000, () -> bindings.containsKey("train-0"));
+        client.pods().inNamespace("ml").resource(pod("late-0", 2, null)).create();
+        await("late-0 refused by quota", 10_000, () -> client.v1().events().inNamespace("ml").list().getItems().stream()
+                .anyMatch(e -> "FailedScheduling".equals(e.getReason()) && "late-0".equals(e.getInvolvedObject().getName())
+                        && e.getMessage().contains("quota")));
+        assertTrue(!bindings.containsKey("late-0"));
+        assertEquals(2.0, s.call(svc -> svc.quota(admin, "ml")).used().gpus());
+        // raising the max lets it through
+        client.genericKubernetesResources(KubeScheduler.ELASTIC_QUOTA).inNamespace("ml").withName("quota").edit(q -> {
+            q.setAdditionalProperty("spec", Map.of("min", Map.of("nvidia.com/gpu", 1), "max", Map.of("nvidia.com/gpu", 4)));
+            return q;
+        });
+        await("late-0 bound after the quota grew", 15_000, () -> bindings.containsKey("late-0"));
+    }
 }
