@@ -345,6 +345,7 @@ public final class SchedulerService {
             podToJob.remove(r.name());
             clearReason(r.name());
         }
+        if (j.group != null && j.source == Source.API) gangs.remove(j.group.name());
         jobs.remove(j.id);
     }
 
@@ -505,6 +506,12 @@ public final class SchedulerService {
 
     private void replaceQuotas(Map<String, QuotaEntry> next, boolean strict) {
         Scheduler s = build(nodes.values(), next.values(), strict, scheduler);
+        for (String gone : quotas.keySet()) {
+            if (next.containsKey(gone)) continue;
+            metrics.quotaUsedGpus.remove(gone);
+            metrics.quotaMinGpus.remove(gone);
+            metrics.quotaMaxGpus.remove(gone);
+        }
         quotas.clear();
         quotas.putAll(next);
         swap(s);

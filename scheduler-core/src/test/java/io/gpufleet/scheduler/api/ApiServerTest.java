@@ -219,7 +219,9 @@ class ApiServerTest {
         Http.Res put = http.put("/api/v1/quotas/team-c", ADMIN, "{\"parent\":\"research\",\"namespace\":\"team-c\",\"max\":{\"gpus\":4}}");
         assertEquals(200, put.status(), put.body());
         assertEquals(4.0, put.json().path("max").path("gpus").asDouble());
+        assertTrue(http.get("/metrics", null).body().contains("group=\"team-c\""));
         assertEquals(200, http.delete("/api/v1/quotas/team-c", ADMIN).status());
+        assertFalse(http.get("/metrics", null).body().contains("group=\"team-c\""), "a deleted group leaves the metrics");
         assertEquals(409, http.delete("/api/v1/quotas/research", ADMIN).status(), "has children");
         assertEquals(200, http.delete("/api/v1/jobs/team-b/secret", BOB).status());
     }
