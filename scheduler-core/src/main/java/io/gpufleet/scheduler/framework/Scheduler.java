@@ -547,4 +547,57 @@ public final class Scheduler implements FrameworkHandle {
         rejectedWhy = new Rejection[n];
         for (int p = 0; p < scores.length; p++) scores[p] = new long[n];
     }
+
+    // ---- for the API server and the Kubernetes binding (no cycle, no queue) -----------------------------------
+
+    /**
+     * Takes a placement decided elsewhere (rebuilt from pod annotations after a restart, or a node chosen by
+     * kube-scheduler through the extender): {@link ClusterState#assume}, every Reserve plugin (quota charge, gang
+     * bookkeeping), then bound. Permit is skipped: the pod is already running or its node is already chosen.
+     *
+     * @return {@code null} when taken, else why not (nothing is changed then)
+     */
+    public String adopt(Allocation a) {
+        String why = state.checkFits(a);
+        if (why != null) return why;
+        Request r = a.request();
+        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
+        state.assume(a);
+        CycleState cycle = new CycleState(r);
+        for (ReservePlugin rp : reservers) {
+            Status s = rp.reserve(cycle, a);
+            if (!s.ok()) {
+                state.forget(a.pod());
+                for (int j = reservers.length - 1; j >= 0; j--) reservers[j].unreserve(a);
+                return s.plugin() + ": " + s.reason();
+            }
+        }
+        state.bind(a.pod());
+        return null;
+    }
+
+    /**
+     * The filter half of a cycle without reserving anything (the scheduler-extender's filter): PreFilter once, then
+     * the Filter plugins and the card allocator on each named node.
+     *
+     * @return per node (in the given order) {@code null} when the pod fits, else the rejection; unknown nodes are
+     *         rejected by plugin {@code "cluster"}
+     */
+    public Map<String, Rejection> filterNodes(Request r, Collection<String> nodeNames) {
+        Map<String, Rejection> out = new LinkedHashMap<>();
+        CycleState cycle = new CycleState(r);
+        for (PreFilterPlugin p : preFilters) {
+            Status s = p.preFilter(cycle, r);
+            if (!s.ok()) {
+                Rejection all = new Rejection(s.plugin(), s.reason(), true);
+                for (String n : nodeNames) out.put(n, all);
+                return out;
+            }
+        }
+        for (String n : nodeNames) {
+            NodeState node = state.node(n);
+            out.put(n, node == null ? new Rejection("cluster", "node " + n + " is unknown to gpufleet", false) : tryNode(cycle, r, node));
+        }
+        return out;
+    }
 }
