@@ -2,6 +2,7 @@ package io.gpufleet.platform;
 
 import io.gpufleet.platform.bench.BenchCommand;
 import io.gpufleet.platform.exporter.ExporterCommand;
+import io.gpufleet.platform.scheduler.SchedulerCommands;
 import io.gpufleet.platform.up.UpCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Command;
 /** The {@code fleet} command: one entry point for every gpufleet component. */
 @Command(name = "fleet", mixinStandardHelpOptions = true, version = "gpufleet 0.1.0",
         description = "gpufleet: observe, analyse and act on GPU clusters.",
-        subcommands = {UpCommand.class, ExporterCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, ExporterCommand.class, SchedulerCommands.Server.class, SchedulerCommands.Jobs.class,
+                SchedulerCommands.Top.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Fleet implements Runnable {
 
     public static void main(String[] args) {
