@@ -111,16 +111,20 @@ class KubeSchedulerTest {
 
     private KubernetesClient fastClient() {
         Config base = server.createClient().getConfiguration();
+        // A generous request timeout: the mock server's single event loop can stall for seconds on a loaded
+        // machine when another client drops its watches (a replica losing its lease does exactly that).
         Config cfg = new ConfigBuilder(base).withWatchReconnectInterval(100).withWatchReconnectLimit(-1)
-                .withRequestRetryBackoffLimit(0).build();
+                .withRequestRetryBackoffLimit(0).withRequestTimeout(30_000).build();
         return new KubernetesClientBuilder().withConfig(cfg).build();
     }
 
     @AfterEach
     void stop() throws Exception {
+        // Server first: a client that closes its watches first can block the mock server's event loop and stall
+        // its shutdown past the timeout on a loaded machine.
+        server.destroy();
         for (int i = closeLast.size() - 1; i >= 0; i--) closeLast.get(i).close();
         client.close();
-        server.destroy();
     }
 
     /** A scheduler in Kubernetes mode on its own client. */
