@@ -13,7 +13,7 @@ class WhatIfTest {
     @Test
     void whatIfReportsPreemptionWithoutChangingState() {
         try (SchedulerServer server = SchedulerServer.start(new ServerConfig(0, "127.0.0.1", null, null, null, false, "gpufleet",
-                4, 5, 1 << 20, Duration.ofMinutes(10), false))) {
+                4, 5, 1 << 20, Duration.ofMinutes(1), false))) {
             // No periodic queue pass during the test: it would re-run the preempted job and replace its reason.
             Http http = new Http("http://127.0.0.1:" + server.port());
             // team-b borrows 24 of the 32 GPUs (its min is 8), ops (no quota) takes the rest
