@@ -1,0 +1,316 @@
+package io.gpufleet.analytics.job;
+
+import io.gpufleet.analytics.decode.GpuSample;
+import io.gpufleet.analytics.decode.PodShare;
+import io.gpufleet.analytics.faults.ActiveFaults;
+import io.gpufleet.analytics.faults.DetectorSettings;
+import io.gpufleet.analytics.faults.FaultRules;
+import io.gpufleet.analytics.faults.GpuTrack;
+import io.gpufleet.analytics.quota.UsageMath;
+import io.gpufleet.analytics.quota.UsageSlice;
+import io.gpufleet.analytics.quota.WorkloadNames;
+import io.gpufleet.analytics.signals.SignalSlice;
+import io.gpufleet.contracts.GpuFault;
+import io.gpufleet.contracts.QuotaUsage;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The job's one operator over every sample, keyed by node: per GPU it runs the {@link FaultRules} (so faults are
+ * per GPU), and because it sees a whole node it can tell a GPU that stopped reporting from a node that is gone
+ * (event-time timers). It also pre-aggregates quota usage per minute and load per signal window for the node,
+ * so the quota and signal operators downstream receive a few slices a minute instead of every sample.
+ *
+ * <p>Main output: {@link GpuFault}s (started and cleared). Side outputs: {@link #USAGE}, {@link #SIGNALS}, and
+ * {@link #LATE} for samples behind the watermark (counted, not used). A sample not newer than its GPU's last one
+ * is a duplicate (e.g. a producer retry) and is counted and skipped.
+ */
+public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample, GpuFault> {
+    private static final long serialVersionUID = 1L;
+    public static final OutputTag<UsageSlice> USAGE = new OutputTag<>("usage", TypeInformation.of(UsageSlice.class));
+    public static final OutputTag<SignalSlice> SIGNALS = new OutputTag<>("signals", TypeInformation.of(SignalSlice.class));
+    public static final OutputTag<GpuSample> LATE = new OutputTag<>("late", TypeInformation.of(GpuSample.class));
+    static final long MINUTE = 60_000;
+    private static final String NODE_KEY = "node";
+
+    private final FaultRules rules;
+    private final long intervalMillis;
+    private final long signalWindowMillis;
+
+    private transient MapState<String, GpuTrack> tracks;
+    private transient MapState<String, GpuFault> active;
+    private transient MapState<String, long[]> usage;
+    private transient MapState<String, double[]> signals;
+    /** Timers last registered for this node: minute end, signal window end, silence check. */
+    private transient ValueState<long[]> timers;
+    private transient ActiveFaults activeView;
+    private transient Counter late;
+    private transient Counter duplicates;
+
+    /**
+     * @param settings           detector thresholds
+     * @param intervalMillis     the time one sample stands for (the exporters' collection interval)
+     * @param signalWindowMillis length of a load-signal window
+     */
+    public NodeAnalytics(DetectorSettings settings, long intervalMillis, long signalWindowMillis) {
+        if (intervalMillis <= 0) throw new IllegalArgumentException("intervalMillis must be > 0, was " + intervalMillis);
+        if (signalWindowMillis <= 0) {
+            throw new IllegalArgumentException("signalWindowMillis must be > 0, was " + signalWindowMillis);
+        }
+        this.rules = new FaultRules(settings);
+        this.intervalMillis = intervalMillis;
+        this.signalWindowMillis = signalWindowMillis;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        var rc = getRuntimeContext();
+        tracks = rc.getMapState(new MapStateDescriptor<>("tracks", Types.STRING, TypeInformation.of(GpuTrack.class)));
+        active = rc.getMapState(new MapStateDescriptor<>("active", Types.STRING, TypeInformation.of(GpuFault.class)));
+        usage = rc.getMapState(new MapStateDescriptor<>("usage", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        signals = rc.getMapState(new MapStateDescriptor<>("signals", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+        timers = rc.getState(new ValueStateDescriptor<>("timers", org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        activeView = new ActiveFaults() {
+            @Override
+            public GpuFault get(String key) {
+                try {
+                    return active.get(key);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void put(String key, GpuFault fault) {
+                try {
+                    active.put(key, fault);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void remove(String key) {
+                try {
+                    active.remove(key);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        late = rc.getMetricGroup().counter("lateSamples");
+        duplicates = rc.getMetricGroup().counter("duplicateSamples");
+    }
+
+    private static String gpuKey(GpuSample x) {
+        return x.uuid().isEmpty() ? "#" + x.gpu() : x.uuid();
+    }
+
+    @Override
+    public void processElement(GpuSample x, Context ctx, Collector<GpuFault> out) throws Exception {
+        long now = x.timeMillis();
+        if (now < ctx.timerService().currentWatermark()) {
+            late.inc();
+            ctx.output(LATE, x);
+            return;
+        }
+        String key = gpuKey(x);
+        GpuTrack t = tracks.get(key);
+        if (t == null) {
+            t = new GpuTrack();
+            t.uuid = x.uuid();
+            t.gpu = x.gpu();
+        } else if (now <= t.lastTime) {
+            duplicates.inc();
+            return;
+        }
+        if (t.silent) {
+            t.silent = false;
+            clear(ActiveFaults.key(t.uuid, GpuFault.Kind.GPU_STOPPED_REPORTING, ""), now, "GPU reporting again", out);
+            clear(ActiveFaults.key(NODE_KEY, GpuFault.Kind.NODE_UNREACHABLE, ""), now, "node reporting again", out);
+        }
+        rules.onSample(t, x, activeView, out::collect);
+        t.lastTime = now;
+        tracks.put(key, t);
+        account(x, now);
+        schedule(ctx, now);
+    }
+
+    private void account(GpuSample x, long now) throws Exception {
+        PodShare[] pods = x.pods();
+        if (pods.length == 0) return;
+        long minute = Math.floorDiv(now, MINUTE) * MINUTE;
+        long windowEnd = Math.floorDiv(now, signalWindowMillis) * signalWindowMillis + signalWindowMillis;
+        for (PodShare p : pods) {
+            String group = UsageMath.group(p);
+            String user = UsageMath.user(p);
+            long alloc = UsageMath.allocatedMillis(x, p, intervalMillis);
+            String uk = minute + "|" + group + "|" + user;
+            long[] u = usage.get(uk);
+            if (u == null) u = new long[4];
+            u[0] += alloc;
+            u[1] += UsageMath.usedMillis(x, alloc);
+            u[2] += UsageMath.memoryMiBMillis(x, p, intervalMillis);
+            u[3] += 1;
+            usage.put(uk, u);
+
+            String sk = windowEnd + "|" + p.namespace() + "|" + WorkloadNames.of(p.pod());
+            double[] s = signals.get(sk);
+            if (s == null) s = new double[7];
+            double mem = p.usedMemoryBytes() >= 0 ? p.usedMemoryBytes()
+                    : pods.length == 1 && x.memoryUsedBytes() > 0 ? x.memoryUsedBytes() : 0;
+            double avail = p.shareMemoryBytes() > 0 ? p.shareMemoryBytes()
+                    : x.memoryTotalBytes() > 0 ? x.memoryTotalBytes() / pods.length : 0;
+            s[0] += 1;
+            s[1] += alloc;
+            s[2] += x.utilization() > 0 ? Math.min(1, x.utilization()) : 0;
+            s[3] += mem * intervalMillis;
+            s[4] += avail * intervalMillis;
+            if (!Double.isNaN(x.throughput())) {
+                s[5] += x.throughput();
+                s[6] += 1;
+            }
+            signals.put(sk, s);
+        }
+    }
+
+    private void schedule(Context ctx, long now) throws Exception {
+        long[] t = timers.value();
+        if (t == null) t = new long[3];
+        boolean changed = false;
+        long minuteEnd = Math.floorDiv(now, MINUTE) * MINUTE + MINUTE;
+        long windowEnd = Math.floorDiv(now, signalWindowMillis) * signalWindowMillis + signalWindowMillis;
+        // Silence checks on whole seconds, so a node registers at most one such timer a second.
+        long silence = Math.floorDiv(now + rules.settings().silenceMillis() + 999, 1000) * 1000;
+        if (t[0] != minuteEnd) {
+            ctx.timerService().registerEventTimeTimer(minuteEnd);
+            t[0] = minuteEnd;
+            changed = true;
+        }
+        if (t[1] != windowEnd) {
+            ctx.timerService().registerEventTimeTimer(windowEnd);
+            t[1] = windowEnd;
+            changed = true;
+        }
+        if (t[2] < silence) {
+            ctx.timerService().registerEventTimeTimer(silence);
+            t[2] = silence;
+            changed = true;
+        }
+        if (changed) timers.update(t);
+    }
+
+    @Override
+    public void onTimer(long ts, OnTimerContext ctx, Collector<GpuFault> out) throws Exception {
+        flushUsage(ts, ctx);
+        flushSignals(ts, ctx);
+        checkSilence(ts, ctx.getCurrentKey(), out);
+    }
+
+    private void flushUsage(long ts, OnTimerContext ctx) throws Exception {
+        List<String> due = new ArrayList<>();
+        for (Iterator<String> it = usage.keys().iterator(); it.hasNext(); ) {
+            String k = it.next();
+            if (Long.parseLong(k.substring(0, k.indexOf('|'))) + MINUTE <= ts) due.add(k);
+        }
+        if (due.isEmpty()) return;
+        Map<String, long[]> groups = new TreeMap<>();
+        for (String k : due) {
+            long[] u = usage.get(k);
+            usage.remove(k);
+            int a = k.indexOf('|'), b = k.indexOf('|', a + 1);
+            long minute = Long.parseLong(k.substring(0, a));
+            String group = k.substring(a + 1, b), user = k.substring(b + 1);
+            ctx.output(USAGE, new UsageSlice(QuotaUsage.Scope.USER, group, user, minute, u[0], u[1], u[2], u[3]));
+            long[] g = groups.computeIfAbsent(minute + "|" + group, x -> new long[4]);
+            for (int i = 0; i < 4; i++) g[i] += u[i];
+        }
+        for (Map.Entry<String, long[]> e : groups.entrySet()) {
+            String k = e.getKey();
+            int a = k.indexOf('|');
+            long[] g = e.getValue();
+            ctx.output(USAGE, new UsageSlice(QuotaUsage.Scope.GROUP, k.substring(a + 1), "",
+                    Long.parseLong(k.substring(0, a)), g[0], g[1], g[2], g[3]));
+        }
+    }
+
+    private void flushSignals(long ts, OnTimerContext ctx) throws Exception {
+        List<String> due = new ArrayList<>();
+        for (Iterator<String> it = signals.keys().iterator(); it.hasNext(); ) {
+            String k = it.next();
+            if (Long.parseLong(k.substring(0, k.indexOf('|'))) <= ts) due.add(k);
+        }
+        for (String k : due) {
+            double[] s = signals.get(k);
+            signals.remove(k);
+            int a = k.indexOf('|'), b = k.indexOf('|', a + 1);
+            String ns = k.substring(a + 1, b), workload = k.substring(b + 1);
+            if (ns.isEmpty() || workload.isEmpty()) continue;
+            ctx.output(SIGNALS, new SignalSlice(ns, workload, Long.parseLong(k.substring(0, a)), (long) s[0],
+                    (long) s[1], s[2], s[3], s[4], s[5], (long) s[6]));
+        }
+    }
+
+    private void checkSilence(long ts, String node, Collector<GpuFault> out) throws Exception {
+        long silence = rules.settings().silenceMillis();
+        List<GpuTrack> all = new ArrayList<>();
+        List<GpuTrack> quiet = new ArrayList<>();
+        long newest = Long.MIN_VALUE;
+        for (GpuTrack t : tracks.values()) {
+            all.add(t);
+            newest = Math.max(newest, t.lastTime);
+            if (t.lastTime + silence <= ts) quiet.add(t);
+        }
+        if (quiet.isEmpty()) return;
+        String nodeKey = ActiveFaults.key(NODE_KEY, GpuFault.Kind.NODE_UNREACHABLE, "");
+        if (quiet.size() == all.size()) {
+            if (active.get(nodeKey) == null) {
+                GpuFault f = GpuFault.active(GpuFault.Kind.NODE_UNREACHABLE, FaultRules.severity(GpuFault.Kind.NODE_UNREACHABLE),
+                        node, -1, "", "", "", "no sample from any of the node's " + all.size() + " GPUs for "
+                                + (ts - newest) / 1000 + " s", FaultRules.action(GpuFault.Kind.NODE_UNREACHABLE),
+                        newest);
+                active.put(nodeKey, f);
+                out.collect(f);
+            }
+        } else {
+            for (GpuTrack t : quiet) {
+                if (t.silent) continue;
+                String k = ActiveFaults.key(t.uuid, GpuFault.Kind.GPU_STOPPED_REPORTING, "");
+                GpuFault f = GpuFault.active(GpuFault.Kind.GPU_STOPPED_REPORTING,
+                        FaultRules.severity(GpuFault.Kind.GPU_STOPPED_REPORTING), node, t.gpu, t.uuid, "", "",
+                        "no sample for " + (ts - t.lastTime) / 1000 + " s while the node's other GPUs report"
+                                + " (fallen off the bus?)", FaultRules.action(GpuFault.Kind.GPU_STOPPED_REPORTING),
+                        t.lastTime);
+                active.put(k, f);
+                out.collect(f);
+            }
+        }
+        for (GpuTrack t : quiet) {
+            if (!t.silent) {
+                t.silent = true;
+                tracks.put(t.uuid.isEmpty() ? "#" + t.gpu : t.uuid, t);
+            }
+        }
+    }
+
+    private void clear(String key, long now, String why, Collector<GpuFault> out) throws Exception {
+        GpuFault f = active.get(key);
+        if (f == null) return;
+        active.remove(key);
+        out.collect(f.resolve(now, why));
+    }
+}
