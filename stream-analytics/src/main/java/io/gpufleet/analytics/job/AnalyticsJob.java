@@ -1,0 +1,112 @@
+package io.gpufleet.analytics.job;
+
+import io.gpufleet.analytics.decode.DeadLetter;
+import io.gpufleet.analytics.decode.DecodeFunction;
+import io.gpufleet.analytics.decode.GpuSample;
+import io.gpufleet.analytics.quota.QuotaWindowFunction;
+import io.gpufleet.analytics.quota.UsageSlice;
+import io.gpufleet.analytics.signals.SignalSlice;
+import io.gpufleet.analytics.signals.SignalSmoother;
+import io.gpufleet.analytics.sink.AlertmanagerSink;
+import io.gpufleet.analytics.sink.KafkaOutputs;
+import io.gpufleet.analytics.sink.MetricsSink;
+import io.gpufleet.contracts.GpuFault;
+import io.gpufleet.contracts.QuotaUsage;
+import io.gpufleet.contracts.WorkloadSignal;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The analytics job graph, read top to bottom:
+ * <pre>
+ *   source (Kafka OTLP bytes → decode, or in-process samples)
+ *     → event time: bounded out-of-orderness, idle partitions released
+ *     → keyBy(node) → NodeAnalytics: faults per GPU (+ node silence), per-minute usage and per-window load slices
+ *         ├─ faults                          → Kafka gpufleet.faults, Alertmanager, Prometheus
+ *         ├─ usage slices → keyBy(group[/user]) → QuotaWindowFunction → Kafka gpufleet.quota-usage, Prometheus
+ *         ├─ load slices  → keyBy(workload)    → SignalSmoother       → Kafka gpufleet.signals
+ *         └─ late samples                    → counted
+ *   refused input → dead-letter topic (and counted)
+ * </pre>
+ */
+public final class AnalyticsJob {
+    private AnalyticsJob() {}
+
+    /** The job's result streams. */
+    public record Streams(DataStream<GpuFault> faults, DataStream<QuotaUsage> quota, DataStream<WorkloadSignal> signals,
+                          DataStream<GpuSample> late) {}
+
+    /** Checkpointing (exactly-once state), restarts, parallelism and object reuse for the job's environment. */
+    public static void configure(StreamExecutionEnvironment env, AnalyticsConfig cfg) {
+        env.configure(clusterConfiguration());
+        env.setParallelism(cfg.parallelism());
+        env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        // Records inside the job are immutable, so chained operators may pass them on without copying.
+        env.getConfig().enableObjectReuse();
+    }
+
+    /** The Flink configuration the job wants from its cluster: restart on failure from the last checkpoint. */
+    public static Configuration clusterConfiguration() {
+        Configuration c = new Configuration();
+        c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, Integer.MAX_VALUE);
+        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        return c;
+    }
+
+    /** OTLP records → samples; refused records go to the {@link DecodeFunction#DEAD_LETTERS} side output. */
+    public static SingleOutputStreamOperator<GpuSample> decode(DataStream<byte[]> otlp, AnalyticsConfig cfg) {
+        return otlp.process(new DecodeFunction(cfg.maxFuture().toMillis())).name("decode OTLP").uid("decode");
+    }
+
+    /** The analysis from samples to faults, quota usage and signals. */
+    public static Streams analyse(DataStream<GpuSample> samples, AnalyticsConfig cfg) {
+        WatermarkStrategy<GpuSample> time = WatermarkStrategy
+                .<GpuSample>forBoundedOutOfOrderness(cfg.outOfOrderness())
+                .withTimestampAssigner((s, previous) -> s.timeMillis())
+                .withIdleness(cfg.idleness());
+        SingleOutputStreamOperator<GpuFault> node = samples
+                .assignTimestampsAndWatermarks(time).name("event time").uid("event-time")
+                .keyBy(GpuSample::node)
+                .process(new NodeAnalytics(cfg.detectors(), cfg.sampleInterval().toMillis(), cfg.signalWindow().toMillis()))
+                .name("faults per GPU, usage and load per node").uid("node-analytics");
+        DataStream<QuotaUsage> quota = node.getSideOutput(NodeAnalytics.USAGE)
+                .keyBy(UsageSlice::key)
+                .process(new QuotaWindowFunction()).name("quota windows").uid("quota-windows");
+        DataStream<WorkloadSignal> signals = node.getSideOutput(NodeAnalytics.SIGNALS)
+                .keyBy(SignalSlice::key)
+                .process(new SignalSmoother(cfg.signalWindow().toMillis(), cfg.signalAlpha()))
+                .name("load signals").uid("load-signals");
+        return new Streams(node, quota, signals, node.getSideOutput(NodeAnalytics.LATE));
+    }
+
+    /**
+     * Attaches the configured sinks: Kafka topics (when Kafka is configured), Alertmanager (when its URL is set),
+     * Prometheus metrics (always; served when the metrics port is on).
+     *
+     * @param deadLetters refused input, or null when the source yields samples directly
+     */
+    public static void sinks(Streams s, DataStream<DeadLetter> deadLetters, AnalyticsConfig cfg) {
+        if (cfg.writesKafka()) {
+            s.faults().sinkTo(KafkaOutputs.faults(cfg)).name("kafka faults").uid("kafka-faults");
+            s.quota().sinkTo(KafkaOutputs.quota(cfg)).name("kafka quota usage").uid("kafka-quota");
+            s.signals().sinkTo(KafkaOutputs.signals(cfg)).name("kafka signals").uid("kafka-signals");
+            if (deadLetters != null) {
+                deadLetters.sinkTo(KafkaOutputs.deadLetters(cfg)).name("kafka dead letters").uid("kafka-dead-letters");
+            }
+        }
+        if (!cfg.alertmanagerUrl().isBlank()) {
+            s.faults().sinkTo(new AlertmanagerSink(cfg.alertmanagerUrl(), cfg.alertResend()))
+                    .name("alertmanager").uid("alertmanager").setParallelism(1);
+        }
+        s.faults().sinkTo(MetricsSink.faults()).name("fault metrics").uid("fault-metrics");
+        s.quota().sinkTo(MetricsSink.quota()).name("quota metrics").uid("quota-metrics");
+        s.late().sinkTo(MetricsSink.lateSamples()).name("late samples").uid("late-samples");
+    }
+}
