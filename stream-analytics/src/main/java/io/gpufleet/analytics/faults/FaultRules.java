@@ -43,6 +43,9 @@ public final class FaultRules implements Serializable {
     /** Slot in {@link GpuTrack#lastEvent} for double-bit ECC errors (after the XidClass ordinals). */
     private static final int DBE_SLOT = 7;
 
+    private static final XidClass[] XID_CLASSES = XidClass.values();
+    private static final String[] NO_BREACHES = new String[0];
+
     private final DetectorSettings settings;
 
     public FaultRules(DetectorSettings settings) {
@@ -85,9 +88,9 @@ public final class FaultRules implements Serializable {
         xids(t, x, active, out, now);
         ecc(t, x, active, out, now);
         if (x.rowRemapFailure() == 1) {
-            raise(active, out, x, Kind.ROW_REMAP_FAILURE, null, now, "row remap failed (no spare rows)");
+            raise(t, active, out, x, Kind.ROW_REMAP_FAILURE, null, now, "row remap failed (no spare rows)");
         } else if (x.rowRemapFailure() == 0) {
-            clear(active, out, x.uuid(), Kind.ROW_REMAP_FAILURE, "", now, "row remap failure flag cleared");
+            clear(t, active, out, x.uuid(), Kind.ROW_REMAP_FAILURE, "", now, "row remap failure flag cleared");
         }
         if (x.clockEventReasons() >= 0) {
             t.thermalSince = sustained(t.thermalSince, (x.clockEventReasons() & THERMAL_BITS) != 0,
@@ -114,11 +117,11 @@ public final class FaultRules implements Serializable {
             xid(t, x, active, out, now, x.lastXid(), "XID " + x.lastXid() + " reported as the last XID");
         }
         t.lastXid = x.lastXid();
-        for (XidClass c : XidClass.values()) {
+        for (XidClass c : XID_CLASSES) {
             Kind k = kindOf(c);
             if (k == null || t.lastEvent[c.ordinal()] == 0) continue;
             if (now - t.lastEvent[c.ordinal()] >= settings.quietMillis() && x.health() != 2) {
-                clear(active, out, x.uuid(), k, "", now, "no " + c.label() + " XID for "
+                clear(t, active, out, x.uuid(), k, "", now, "no " + c.label() + " XID for "
                         + settings.quietMillis() / 1000 + " s and the GPU is not failed");
             }
         }
@@ -130,7 +133,7 @@ public final class FaultRules implements Serializable {
         Kind k = kindOf(c);
         if (k == null) return;
         t.lastEvent[c.ordinal()] = now;
-        raise(active, out, x, k, null, now, evidence + " (" + c.label() + ")");
+        raise(t, active, out, x, k, null, now, evidence + " (" + c.label() + ")");
     }
 
     private static Kind kindOf(XidClass c) {
@@ -154,13 +157,13 @@ public final class FaultRules implements Serializable {
         double prev = t.eccDoubleBit;
         if (dbe > (Double.isNaN(prev) ? 0 : prev)) {
             t.lastEvent[DBE_SLOT] = now;
-            raise(active, out, x, Kind.ECC_DOUBLE_BIT, null, now, "uncorrectable ECC errors "
+            raise(t, active, out, x, Kind.ECC_DOUBLE_BIT, null, now, "uncorrectable ECC errors "
                     + (Double.isNaN(prev) ? "at " + fmt(dbe) : "grew " + fmt(prev) + " -> " + fmt(dbe)));
         } else if (!Double.isNaN(prev) && dbe < prev) {
-            clear(active, out, x.uuid(), Kind.ECC_DOUBLE_BIT, "", now, "ECC counters reset (GPU reset)");
+            clear(t, active, out, x.uuid(), Kind.ECC_DOUBLE_BIT, "", now, "ECC counters reset (GPU reset)");
         } else if (t.lastEvent[DBE_SLOT] != 0 && now - t.lastEvent[DBE_SLOT] >= settings.quietMillis()
                 && x.health() != 2) {
-            clear(active, out, x.uuid(), Kind.ECC_DOUBLE_BIT, "", now, "no new uncorrectable ECC error for "
+            clear(t, active, out, x.uuid(), Kind.ECC_DOUBLE_BIT, "", now, "no new uncorrectable ECC error for "
                     + settings.quietMillis() / 1000 + " s");
         }
         t.eccDoubleBit = dbe;
@@ -169,12 +172,12 @@ public final class FaultRules implements Serializable {
     private long sustained(long since, boolean on, long sustain, Kind kind, GpuTrack t, GpuSample x,
                            ActiveFaults active, Consumer<GpuFault> out, long now) {
         if (!on) {
-            clear(active, out, x.uuid(), kind, "", now, "clock-event reason cleared");
+            clear(t, active, out, x.uuid(), kind, "", now, "clock-event reason cleared");
             return -1;
         }
         long start = since < 0 ? now : since;
-        if (now - start >= sustain) {
-            raise(active, out, x, kind, null, start, String.format(Locale.ROOT,
+        if (now - start >= sustain && (t.activeKinds & (1 << kind.ordinal())) == 0) {
+            raise(t, active, out, x, kind, null, start, String.format(Locale.ROOT,
                     "%s for %d s (clock-event reasons 0x%x, %.0f C, %.0f W)",
                     kind == Kind.THERMAL_SLOWDOWN ? "thermal slowdown" : "power slowdown", (now - start) / 1000,
                     x.clockEventReasons(), x.temperatureCelsius(), x.powerWatts()));
@@ -190,11 +193,12 @@ public final class FaultRules implements Serializable {
             if (p.usedMemoryBytes() > p.shareMemoryBytes() * (1 + settings.memoryTolerance())) {
                 if (breaches == null) breaches = new ArrayList<>(2);
                 breaches.add(key);
-                raise(active, out, x, Kind.MEMORY_OVER_SHARE, p, now, String.format(Locale.ROOT,
+                raise(t, active, out, x, Kind.MEMORY_OVER_SHARE, p, now, String.format(Locale.ROOT,
                         "pod %s/%s holds %d MiB, its share is %d MiB", p.namespace(), p.pod(),
                         p.usedMemoryBytes() >> 20, p.shareMemoryBytes() >> 20));
             }
         }
+        if (breaches == null && t.breaches.length == 0) return;
         for (String key : t.breaches) {
             if (breaches != null && breaches.contains(key)) continue;
             GpuFault f = active.get(key);
@@ -203,7 +207,7 @@ public final class FaultRules implements Serializable {
                 out.accept(f.resolve(now, "pod back within its memory share, or gone"));
             }
         }
-        t.breaches = breaches == null ? new String[0] : breaches.toArray(new String[0]);
+        t.breaches = breaches == null ? NO_BREACHES : breaches.toArray(NO_BREACHES);
     }
 
     private void idle(GpuTrack t, GpuSample x, ActiveFaults active, Consumer<GpuFault> out, long now) {
@@ -211,32 +215,40 @@ public final class FaultRules implements Serializable {
         if (Double.isNaN(u)) return;
         if (x.pods().length > 0 && u < settings.idleUtilization()) {
             if (t.idleSince < 0) t.idleSince = now;
-            if (now - t.idleSince >= settings.idleMillis()) {
-                raise(active, out, x, Kind.ALLOCATED_IDLE, x.primaryPod(), t.idleSince, String.format(Locale.ROOT,
+            if (now - t.idleSince >= settings.idleMillis() && (t.activeKinds & (1 << Kind.ALLOCATED_IDLE.ordinal())) == 0) {
+                raise(t, active, out, x, Kind.ALLOCATED_IDLE, x.primaryPod(), t.idleSince, String.format(Locale.ROOT,
                         "allocated to %s/%s, utilization %.1f %% for %d min", x.primaryPod().namespace(),
                         x.primaryPod().pod(), u * 100, (now - t.idleSince) / 60_000));
             }
         } else {
             t.idleSince = -1;
-            clear(active, out, x.uuid(), Kind.ALLOCATED_IDLE, "", now,
+            clear(t, active, out, x.uuid(), Kind.ALLOCATED_IDLE, "", now,
                     x.pods().length == 0 ? "GPU released" : "GPU busy again");
         }
     }
 
     /** Emits the fault unless one of the same key is active already. */
-    private static void raise(ActiveFaults active, Consumer<GpuFault> out, GpuSample x, Kind kind, PodShare pod,
-                              long start, String evidence) {
+    private static void raise(GpuTrack t, ActiveFaults active, Consumer<GpuFault> out, GpuSample x, Kind kind,
+                              PodShare pod, long start, String evidence) {
         boolean perPod = kind == Kind.MEMORY_OVER_SHARE;
+        int bit = 1 << kind.ordinal();
+        if (!perPod && (t.activeKinds & bit) != 0) return;
         String key = ActiveFaults.key(x.uuid(), kind, perPod ? pod.namespace() + "/" + pod.pod() : "");
         if (active.get(key) != null) return;
+        if (!perPod) t.activeKinds |= bit;
         GpuFault f = GpuFault.active(kind, severity(kind), x.node(), x.gpu(), x.uuid(),
                 pod == null ? "" : pod.namespace(), pod == null ? "" : pod.pod(), evidence, action(kind), start);
         active.put(key, f);
         out.accept(f);
     }
 
-    private static void clear(ActiveFaults active, Consumer<GpuFault> out, String uuid, Kind kind, String pod, long now,
-                              String why) {
+    private static void clear(GpuTrack t, ActiveFaults active, Consumer<GpuFault> out, String uuid, Kind kind,
+                              String pod, long now, String why) {
+        int bit = 1 << kind.ordinal();
+        if (pod.isEmpty()) {
+            if ((t.activeKinds & bit) == 0) return;
+            t.activeKinds &= ~bit;
+        }
         String key = ActiveFaults.key(uuid, kind, pod);
         GpuFault f = active.get(key);
         if (f == null) return;

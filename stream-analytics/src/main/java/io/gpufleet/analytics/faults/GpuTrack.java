@@ -21,6 +21,19 @@ public final class GpuTrack {
     public boolean silent;
     /** Active-fault keys of pods now above their memory share. */
     public String[] breaches = new String[0];
+    /** GPU-level fault kinds now active, one bit per GpuFault.Kind ordinal: most samples need no state lookup. */
+    public int activeKinds;
+    /** This GPU's usage and load of its current minute / signal window, not yet folded into the node's maps. */
+    public long[] usage = new long[4];
+    public double[] load = new double[7];
+    /** Timers this GPU registered last: minute end, signal window end, silence check. */
+    public long[] timers = new long[3];
+    /** Cached state keys of the last minute / signal window and pod, so a sample does not build strings. */
+    public long usageMinute = Long.MIN_VALUE;
+    public String usagePod = "";
+    public String usageKey = "";
+    public long signalWindow = Long.MIN_VALUE;
+    public String signalKey = "";
 
     public GpuTrack() {}
 }

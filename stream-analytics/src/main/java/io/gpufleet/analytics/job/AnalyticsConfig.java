@@ -23,7 +23,7 @@ public record AnalyticsConfig(
         Source source, String kafkaBootstrap, String kafkaGroupId, Offsets kafkaOffsets, String metricsTopic,
         String faultsTopic, String quotaTopic, String signalsTopic, String deadLetterTopic, boolean kafkaOutputs,
         Delivery delivery, String alertmanagerUrl, Duration alertResend, int metricsPort, int parallelism,
-        Duration checkpointInterval, Duration outOfOrderness, Duration idleness, Duration maxFuture,
+        Duration checkpointInterval, String checkpointDir, Duration outOfOrderness, Duration idleness, Duration maxFuture,
         Duration sampleInterval, Duration signalWindow, double signalAlpha, Duration thermalSustain,
         Duration powerSustain, Duration silence, Duration quiet, double idleUtilization, Duration idleFor,
         double memoryTolerance) implements Serializable {
@@ -103,6 +103,9 @@ public record AnalyticsConfig(
     public static final ConfigOption<Integer> PARALLELISM = integer("parallelism", 1, 1, 1024, "Job parallelism.");
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = duration("checkpoint-interval", "10s",
             Duration.ofMillis(100), "Checkpoint interval (exactly-once state).");
+    public static final ConfigOption<String> CHECKPOINT_DIR = str("checkpoint-dir", "",
+            "Where checkpoints are written (a file:// or other Flink file-system URI); empty: a directory under the "
+                    + "system temp directory.");
     public static final ConfigOption<Duration> OUT_OF_ORDERNESS = duration("out-of-orderness", "5s", Duration.ZERO,
             "How far samples may arrive out of event-time order before they count as late.");
     public static final ConfigOption<Duration> IDLENESS = duration("idleness", "30s", Duration.ofMillis(100),
@@ -133,7 +136,7 @@ public record AnalyticsConfig(
     /** Every option, in documentation order. */
     public static final List<ConfigOption<?>> OPTIONS = List.of(SOURCE, KAFKA_BOOTSTRAP, KAFKA_GROUP_ID, KAFKA_OFFSETS,
             METRICS_TOPIC, FAULTS_TOPIC, QUOTA_TOPIC, SIGNALS_TOPIC, DEAD_LETTER_TOPIC, KAFKA_OUTPUTS, DELIVERY,
-            ALERTMANAGER_URL, ALERT_RESEND, METRICS_PORT, PARALLELISM, CHECKPOINT_INTERVAL, OUT_OF_ORDERNESS, IDLENESS,
+            ALERTMANAGER_URL, ALERT_RESEND, METRICS_PORT, PARALLELISM, CHECKPOINT_INTERVAL, CHECKPOINT_DIR, OUT_OF_ORDERNESS, IDLENESS,
             MAX_FUTURE, SAMPLE_INTERVAL, SIGNAL_WINDOW, SIGNAL_ALPHA, THERMAL_SUSTAIN, POWER_SUSTAIN, SILENCE, QUIET,
             IDLE_UTILIZATION, IDLE_FOR, MEMORY_TOLERANCE);
 
@@ -180,6 +183,7 @@ public record AnalyticsConfig(
                 DELIVERY.parse(v.get("delivery")), ALERTMANAGER_URL.parse(v.get("alertmanager-url")),
                 ALERT_RESEND.parse(v.get("alert-resend")), METRICS_PORT.parse(v.get("metrics-port")),
                 PARALLELISM.parse(v.get("parallelism")), CHECKPOINT_INTERVAL.parse(v.get("checkpoint-interval")),
+                CHECKPOINT_DIR.parse(v.get("checkpoint-dir")),
                 OUT_OF_ORDERNESS.parse(v.get("out-of-orderness")), IDLENESS.parse(v.get("idleness")),
                 MAX_FUTURE.parse(v.get("max-future")), SAMPLE_INTERVAL.parse(v.get("sample-interval")),
                 SIGNAL_WINDOW.parse(v.get("signal-window")), SIGNAL_ALPHA.parse(v.get("signal-alpha")),
@@ -223,6 +227,7 @@ public record AnalyticsConfig(
         m.put("metrics-port", Integer.toString(metricsPort));
         m.put("parallelism", Integer.toString(parallelism));
         m.put("checkpoint-interval", ms(checkpointInterval));
+        m.put("checkpoint-dir", checkpointDir);
         m.put("out-of-orderness", ms(outOfOrderness));
         m.put("idleness", ms(idleness));
         m.put("max-future", ms(maxFuture));
@@ -241,6 +246,12 @@ public record AnalyticsConfig(
 
     private static String ms(Duration d) {
         return d.toMillis() + "ms";
+    }
+
+    /** The checkpoint directory URI: the configured one, or one under the system temp directory. */
+    public String checkpointUri() {
+        if (!checkpointDir.isBlank()) return checkpointDir;
+        return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "gpufleet-analytics-checkpoints").toUri().toString();
     }
 
     /** The detector thresholds. */

@@ -15,6 +15,7 @@ import io.gpufleet.contracts.QuotaUsage;
 import io.gpufleet.contracts.WorkloadSignal;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -44,7 +45,11 @@ public final class AnalyticsJob {
 
     /** Checkpointing (exactly-once state), restarts, parallelism and object reuse for the job's environment. */
     public static void configure(StreamExecutionEnvironment env, AnalyticsConfig cfg) {
-        env.configure(clusterConfiguration());
+        Configuration c = clusterConfiguration();
+        // State outgrows the JobManager's in-memory checkpoint limit (5 MB) at a few thousand GPUs: use files.
+        c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointUri());
+        env.configure(c);
         env.setParallelism(cfg.parallelism());
         env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         // Records inside the job are immutable, so chained operators may pass them on without copying.

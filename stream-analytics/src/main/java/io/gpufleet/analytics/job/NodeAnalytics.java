@@ -20,8 +20,6 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
@@ -55,8 +53,6 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
     private transient MapState<String, GpuFault> active;
     private transient MapState<String, long[]> usage;
     private transient MapState<String, double[]> signals;
-    /** Timers last registered for this node: minute end, signal window end, silence check. */
-    private transient ValueState<long[]> timers;
     private transient ActiveFaults activeView;
     private transient Counter late;
     private transient Counter duplicates;
@@ -83,7 +79,6 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         active = rc.getMapState(new MapStateDescriptor<>("active", Types.STRING, TypeInformation.of(GpuFault.class)));
         usage = rc.getMapState(new MapStateDescriptor<>("usage", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         signals = rc.getMapState(new MapStateDescriptor<>("signals", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
-        timers = rc.getState(new ValueStateDescriptor<>("timers", org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         activeView = new ActiveFaults() {
             @Override
             public GpuFault get(String key) {
@@ -145,79 +140,140 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         }
         rules.onSample(t, x, activeView, out::collect);
         t.lastTime = now;
+        account(t, x, now);
+        schedule(t, ctx, now);
         tracks.put(key, t);
-        account(x, now);
-        schedule(ctx, now);
     }
 
-    private void account(GpuSample x, long now) throws Exception {
+    private void account(GpuTrack t, GpuSample x, long now) throws Exception {
         PodShare[] pods = x.pods();
         if (pods.length == 0) return;
         long minute = Math.floorDiv(now, MINUTE) * MINUTE;
         long windowEnd = Math.floorDiv(now, signalWindowMillis) * signalWindowMillis + signalWindowMillis;
         for (PodShare p : pods) {
-            String group = UsageMath.group(p);
-            String user = UsageMath.user(p);
             long alloc = UsageMath.allocatedMillis(x, p, intervalMillis);
-            String uk = minute + "|" + group + "|" + user;
-            long[] u = usage.get(uk);
-            if (u == null) u = new long[4];
-            u[0] += alloc;
-            u[1] += UsageMath.usedMillis(x, alloc);
-            u[2] += UsageMath.memoryMiBMillis(x, p, intervalMillis);
-            u[3] += 1;
-            usage.put(uk, u);
-
-            String sk = windowEnd + "|" + p.namespace() + "|" + WorkloadNames.of(p.pod());
-            double[] s = signals.get(sk);
-            if (s == null) s = new double[7];
-            double mem = p.usedMemoryBytes() >= 0 ? p.usedMemoryBytes()
+            long used = UsageMath.usedMillis(x, alloc);
+            long mem = UsageMath.memoryMiBMillis(x, p, intervalMillis);
+            double memBytes = p.usedMemoryBytes() >= 0 ? p.usedMemoryBytes()
                     : pods.length == 1 && x.memoryUsedBytes() > 0 ? x.memoryUsedBytes() : 0;
             double avail = p.shareMemoryBytes() > 0 ? p.shareMemoryBytes()
                     : x.memoryTotalBytes() > 0 ? x.memoryTotalBytes() / pods.length : 0;
-            s[0] += 1;
-            s[1] += alloc;
-            s[2] += x.utilization() > 0 ? Math.min(1, x.utilization()) : 0;
-            s[3] += mem * intervalMillis;
-            s[4] += avail * intervalMillis;
-            if (!Double.isNaN(x.throughput())) {
-                s[5] += x.throughput();
-                s[6] += 1;
+            double util = x.utilization() > 0 ? Math.min(1, x.utilization()) : 0;
+            boolean tput = !Double.isNaN(x.throughput());
+            if (pods.length == 1) {
+                // The common case, one pod per GPU: add up in the GPU's own record and fold into the node's maps
+                // once per minute / window, so a sample costs no map operations.
+                boolean samePod = p.pod().equals(t.usagePod) && !t.usageKey.isEmpty();
+                if (!samePod || t.usageMinute != minute) {
+                    foldUsage(t);
+                    t.usageKey = minute + "|" + UsageMath.group(p) + "|" + UsageMath.user(p);
+                    t.usageMinute = minute;
+                }
+                if (!samePod || t.signalWindow != windowEnd) {
+                    foldLoad(t);
+                    t.signalKey = windowEnd + "|" + p.namespace() + "|" + WorkloadNames.of(p.pod());
+                    t.signalWindow = windowEnd;
+                }
+                t.usagePod = p.pod();
+                add(t.usage, alloc, used, mem);
+                add(t.load, alloc, util, memBytes * intervalMillis, avail * intervalMillis, tput ? x.throughput() : 0, tput);
+                continue;
             }
+            String uk = minute + "|" + UsageMath.group(p) + "|" + UsageMath.user(p);
+            long[] u = usage.get(uk);
+            if (u == null) u = new long[4];
+            add(u, alloc, used, mem);
+            usage.put(uk, u);
+            String sk = windowEnd + "|" + p.namespace() + "|" + WorkloadNames.of(p.pod());
+            double[] s = signals.get(sk);
+            if (s == null) s = new double[7];
+            add(s, alloc, util, memBytes * intervalMillis, avail * intervalMillis, tput ? x.throughput() : 0, tput);
             signals.put(sk, s);
         }
     }
 
-    private void schedule(Context ctx, long now) throws Exception {
-        long[] t = timers.value();
-        if (t == null) t = new long[3];
-        boolean changed = false;
+    private static void add(long[] u, long alloc, long used, long mem) {
+        u[0] += alloc;
+        u[1] += used;
+        u[2] += mem;
+        u[3] += 1;
+    }
+
+    private static void add(double[] s, long alloc, double util, double memMs, double availMs, double tput, boolean hasTput) {
+        s[0] += 1;
+        s[1] += alloc;
+        s[2] += util;
+        s[3] += memMs;
+        s[4] += availMs;
+        if (hasTput) {
+            s[5] += tput;
+            s[6] += 1;
+        }
+    }
+
+    /** Moves a GPU's pending usage into the node's usage map. */
+    private void foldUsage(GpuTrack t) throws Exception {
+        if (t.usage[3] == 0) return;
+        long[] u = usage.get(t.usageKey);
+        if (u == null) u = new long[4];
+        for (int i = 0; i < 4; i++) u[i] += t.usage[i];
+        usage.put(t.usageKey, u);
+        java.util.Arrays.fill(t.usage, 0);
+    }
+
+    /** Moves a GPU's pending load into the node's signal map. */
+    private void foldLoad(GpuTrack t) throws Exception {
+        if (t.load[0] == 0) return;
+        double[] s = signals.get(t.signalKey);
+        if (s == null) s = new double[7];
+        for (int i = 0; i < 7; i++) s[i] += t.load[i];
+        signals.put(t.signalKey, s);
+        java.util.Arrays.fill(t.load, 0);
+    }
+
+    private void schedule(GpuTrack t, Context ctx, long now) {
+        long[] r = t.timers;
         long minuteEnd = Math.floorDiv(now, MINUTE) * MINUTE + MINUTE;
         long windowEnd = Math.floorDiv(now, signalWindowMillis) * signalWindowMillis + signalWindowMillis;
-        // Silence checks on whole seconds, so a node registers at most one such timer a second.
-        long silence = Math.floorDiv(now + rules.settings().silenceMillis() + 999, 1000) * 1000;
-        if (t[0] != minuteEnd) {
+        // Silence checks on a coarse grid (a fifth of the silence period, at least a second), so a node registers
+        // few such timers: a silent GPU is reported between silence and 1.2 x silence after its last sample.
+        long step = Math.max(1000, rules.settings().silenceMillis() / 5);
+        long silence = Math.floorDiv(now + rules.settings().silenceMillis() + step - 1, step) * step;
+        if (r[0] != minuteEnd) {
             ctx.timerService().registerEventTimeTimer(minuteEnd);
-            t[0] = minuteEnd;
-            changed = true;
+            r[0] = minuteEnd;
         }
-        if (t[1] != windowEnd) {
+        if (r[1] != windowEnd) {
             ctx.timerService().registerEventTimeTimer(windowEnd);
-            t[1] = windowEnd;
-            changed = true;
+            r[1] = windowEnd;
         }
-        if (t[2] < silence) {
+        if (r[2] < silence) {
             ctx.timerService().registerEventTimeTimer(silence);
-            t[2] = silence;
-            changed = true;
+            r[2] = silence;
         }
-        if (changed) timers.update(t);
     }
 
     @Override
     public void onTimer(long ts, OnTimerContext ctx, Collector<GpuFault> out) throws Exception {
-        flushUsage(ts, ctx);
-        flushSignals(ts, ctx);
+        // Timers coincide on round times; only walk the maps a timer is due for.
+        boolean minute = ts % MINUTE == 0, window = ts % signalWindowMillis == 0;
+        if (minute || window) {
+            for (Map.Entry<String, GpuTrack> e : tracks.entries()) {
+                GpuTrack t = e.getValue();
+                boolean changed = false;
+                if (minute && t.usage[3] > 0 && t.usageMinute + MINUTE <= ts) {
+                    foldUsage(t);
+                    changed = true;
+                }
+                if (window && t.load[0] > 0 && t.signalWindow <= ts) {
+                    foldLoad(t);
+                    changed = true;
+                }
+                if (changed) tracks.put(e.getKey(), t);
+            }
+        }
+        if (minute) flushUsage(ts, ctx);
+        if (window) flushSignals(ts, ctx);
         // The end of a bounded input (a replay, a test) releases every timer: that is not every node going away.
         if (ctx.timerService().currentWatermark() != Long.MAX_VALUE) checkSilence(ts, ctx.getCurrentKey(), out);
     }

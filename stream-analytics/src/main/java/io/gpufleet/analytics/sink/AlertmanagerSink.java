@@ -68,6 +68,8 @@ public final class AlertmanagerSink implements Sink<GpuFault> {
         private final Map<String, GpuFault> queue = new LinkedHashMap<>();
         /** Firing, by fault id, for resends. */
         private final Map<String, GpuFault> firing = new LinkedHashMap<>();
+        /** Firing alerts delivered at least once (latency is reported for the first delivery only). */
+        private final java.util.Set<String> delivered = new java.util.HashSet<>();
         private long lastResend;
         private long failures;
         private long nextTry;
@@ -118,14 +120,18 @@ public final class AlertmanagerSink implements Sink<GpuFault> {
                     for (GpuFault f : batch) {
                         if (queue.get(f.id()) == f) queue.remove(f.id());
                     }
+                    LongConsumer l = latencyListener;
+                    for (GpuFault f : batch) {
+                        if (!f.isActive()) {
+                            delivered.remove(f.id());
+                        } else if (delivered.add(f.id()) && l != null) {
+                            l.accept(accepted - f.startMillis());
+                        }
+                    }
                     failures = 0;
                     AnalyticsMetrics.shared().alertQueue(queue.size());
                 }
                 AnalyticsMetrics.shared().alertsSent(batch.size());
-                LongConsumer l = latencyListener;
-                if (l != null) {
-                    for (GpuFault f : batch) if (f.isActive()) l.accept(accepted - f.startMillis());
-                }
             } catch (IOException | RuntimeException e) {
                 AnalyticsMetrics.shared().alertError();
                 synchronized (lock) {
