@@ -64,7 +64,7 @@ public final class AnalyticsBench {
             long samples = Long.parseLong(o.getOrDefault("samples", "10000000"));
             long otlpSamples = Long.parseLong(o.getOrDefault("otlp-samples", "4000000"));
             int parallelism = Integer.parseInt(o.getOrDefault("parallelism", "1"));
-            long checkpointMs = Long.parseLong(o.getOrDefault("checkpoint-interval", "1000"));
+            long checkpointMs = Long.parseLong(o.getOrDefault("checkpoint-interval", "10000"));
             int latencySeconds = Integer.parseInt(o.getOrDefault("latency-seconds", "20"));
             int latencyRate = Integer.parseInt(o.getOrDefault("latency-rate", "100000"));
             String alertUrl = o.getOrDefault("alertmanager-url", "");
@@ -191,7 +191,7 @@ public final class AnalyticsBench {
             int gpus = Math.max(8, (int) (rate * interval / 1000));
             int nodes = Math.max(1, gpus / 8);
             // Stamped as the rate-limited source emits them, so event time is (about) wall-clock time.
-            SyntheticFleet fleet = new SyntheticFleet(nodes, 8, System.currentTimeMillis() + 1000, interval, 16, 5);
+            SyntheticFleet fleet = new SyntheticFleet(nodes, 8, -1, interval, 16, 5);
             long count = (long) nodes * 8 * (seconds * 1000L / interval);
             StreamExecutionEnvironment env = env(cfg);
             DataStream<GpuSample> samples = env.fromSource(new DataGeneratorSource<>(fleet, count,

@@ -19,7 +19,10 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -28,7 +31,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <pre>
  *   source (Kafka OTLP bytes → decode, or in-process samples)
  *     → event time: bounded out-of-orderness, idle partitions released
- *     → keyBy(node) → NodeAnalytics: faults per GPU (+ node silence), per-minute usage and per-window load slices
+ *     → keyBy(node) (at parallelism 1: chained, no shuffle) → NodeAnalytics: faults per GPU (+ node silence), per-minute usage and per-window load slices
  *         ├─ faults                          → Kafka gpufleet.faults, Alertmanager, Prometheus
  *         ├─ usage slices → keyBy(group[/user]) → QuotaWindowFunction → Kafka gpufleet.quota-usage, Prometheus
  *         ├─ load slices  → keyBy(workload)    → SignalSmoother       → Kafka gpufleet.signals
@@ -72,13 +75,26 @@ public final class AnalyticsJob {
 
     /** The analysis from samples to faults, quota usage and signals. */
     public static Streams analyse(DataStream<GpuSample> samples, AnalyticsConfig cfg) {
+        return analyse(samples, cfg, cfg.parallelism() == 1);
+    }
+
+    /**
+     * @param chained whether to chain the node operator to the source (only valid at parallelism 1); when false the
+     *                samples are shuffled by node, which lets a costly source (decoding) run on its own thread
+     */
+    public static Streams analyse(DataStream<GpuSample> samples, AnalyticsConfig cfg, boolean chained) {
+        if (chained && cfg.parallelism() != 1) throw new IllegalArgumentException("chained needs parallelism 1");
         WatermarkStrategy<GpuSample> time = WatermarkStrategy
                 .<GpuSample>forBoundedOutOfOrderness(cfg.outOfOrderness())
                 .withTimestampAssigner((s, previous) -> s.timeMillis())
                 .withIdleness(cfg.idleness());
-        SingleOutputStreamOperator<GpuFault> node = samples
-                .assignTimestampsAndWatermarks(time).name("event time").uid("event-time")
-                .keyBy(GpuSample::node)
+        DataStream<GpuSample> timed = samples.assignTimestampsAndWatermarks(time).name("event time").uid("event-time");
+        // At parallelism 1 every key lives in the one subtask: the stream is keyed as it is, so the node operator is
+        // chained to the source and samples are handed over as objects instead of being serialized.
+        KeyedStream<GpuSample, String> byNode = chained
+                ? DataStreamUtils.reinterpretAsKeyedStream(timed, GpuSample::node, Types.STRING)
+                : timed.keyBy(GpuSample::node);
+        SingleOutputStreamOperator<GpuFault> node = byNode
                 .process(new NodeAnalytics(cfg.detectors(), cfg.sampleInterval().toMillis(), cfg.signalWindow().toMillis()))
                 .name("faults per GPU, usage and load per node").uid("node-analytics");
         DataStream<QuotaUsage> quota = node.getSideOutput(NodeAnalytics.USAGE)

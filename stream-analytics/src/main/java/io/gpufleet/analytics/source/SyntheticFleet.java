@@ -21,7 +21,8 @@ public final class SyntheticFleet implements GeneratorFunction<Long, GpuSample>,
 
     private final int nodes;
     private final int gpusPerNode;
-    private final long startMillis;
+    private long startMillis;
+    private final boolean live;
     private final long intervalMillis;
     private final int groups;
     private final int xidEveryTicks;
@@ -30,6 +31,9 @@ public final class SyntheticFleet implements GeneratorFunction<Long, GpuSample>,
     private transient PodShare[][] pods;
 
     /**
+     * @param startMillis   event time of tick 0; negative: live, every sample is stamped with the wall clock when it
+     *                      is made, as an exporter stamps its collection (latency measurements with a rate-limited
+     *                      source; not replayable)
      * @param xidEveryTicks every this many ticks one GPU (rotating) reports one more XID 79; 0 = never
      */
     public SyntheticFleet(int nodes, int gpusPerNode, long startMillis, long intervalMillis, int groups,
@@ -40,6 +44,7 @@ public final class SyntheticFleet implements GeneratorFunction<Long, GpuSample>,
         this.nodes = nodes;
         this.gpusPerNode = gpusPerNode;
         this.startMillis = startMillis;
+        this.live = startMillis < 0;
         this.intervalMillis = intervalMillis;
         this.groups = groups;
         this.xidEveryTicks = xidEveryTicks;
@@ -76,6 +81,11 @@ public final class SyntheticFleet implements GeneratorFunction<Long, GpuSample>,
     }
 
     @Override
+    public void open(org.apache.flink.api.connector.source.SourceReaderContext ctx) {
+        if (live) startMillis = System.currentTimeMillis();
+    }
+
+    @Override
     public GpuSample map(Long boxed) {
         init();
         long i = boxed;
@@ -89,7 +99,7 @@ public final class SyntheticFleet implements GeneratorFunction<Long, GpuSample>,
             if (mine > 0) xids = new long[] {79, mine};
         }
         return new GpuSample(nodeNames[g / gpusPerNode], g % gpusPerNode, uuids[g], "NVIDIA H100 80GB HBM3",
-                startMillis + tick * intervalMillis, utilization(i), 20L << 30, 80L << 30, 55 + g % 20, 350, 700, 0,
+                live ? System.currentTimeMillis() : startMillis + tick * intervalMillis, utilization(i), 20L << 30, 80L << 30, 55 + g % 20, 350, 700, 0,
                 0, 0, 0, 0, 0, 0, xids, pods[g], Double.NaN);
     }
 
