@@ -30,7 +30,7 @@ public final class FleetSource implements GeneratorFunction<Long, GpuSample> {
     private transient SimulatedFleet fleet;
     private transient List<Collector> collectors;
     private transient List<GpuSample> pass;
-    private transient long passNumber = -1;
+    private transient long passNumber;
 
     private FleetSource(String fleetName) {
         this.fleetName = fleetName;
@@ -46,6 +46,7 @@ public final class FleetSource implements GeneratorFunction<Long, GpuSample> {
     @Override
     public void open(SourceReaderContext ctx) {
         fleet = InProcessFleets.get(fleetName);
+        passNumber = -1; // transient fields start at 0 after deserialization
         collectors = new ArrayList<>();
         for (SimulatedNode n : fleet.nodes()) {
             collectors.add(new Collector(n, n, new HealthEvaluator(HealthPolicy.DEFAULT), fleet.clock(),

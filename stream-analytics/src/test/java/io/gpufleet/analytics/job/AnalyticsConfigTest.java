@@ -28,7 +28,7 @@ class AnalyticsConfigTest {
     @Test
     void badValuesFailAtStartWithTheOptionsName() {
         assertEquals("checkpoint-interval", assertThrows(ConfigException.class,
-                () -> AnalyticsConfig.from(Map.of("checkpoint-interval", "10"))).option()); // 10 ms < 100 ms
+                () -> AnalyticsConfig.from(Map.of("checkpoint-interval", "50ms"))).option()); // < 100 ms
         assertEquals("kafka-bootstrap", assertThrows(ConfigException.class,
                 () -> AnalyticsConfig.from(Map.of("source", "kafka"))).option());
         assertEquals("source", assertThrows(ConfigException.class,
