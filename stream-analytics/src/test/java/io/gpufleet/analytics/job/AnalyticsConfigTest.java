@@ -46,6 +46,16 @@ class AnalyticsConfigTest {
     }
 
     @Test
+    void readmeDocumentsEveryOptionWithItsDefault() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        for (ConfigOption<?> o : AnalyticsConfig.OPTIONS) {
+            String row = "| `" + o.name() + "` | `" + o.env() + "` | "
+                    + (o.defaultValue().isEmpty() ? "(empty)" : "`" + o.defaultValue() + "`") + " |";
+            assertTrue(readme.contains(row), "README.md lacks the row for " + o.name() + ": " + row);
+        }
+    }
+
+    @Test
     void environmentThenOverridesAndRoundTrip() {
         AnalyticsConfig c = AnalyticsConfig.fromEnvironment(Map.of("GPUFLEET_ANALYTICS_SOURCE", "kafka",
                 "GPUFLEET_ANALYTICS_KAFKA_BOOTSTRAP", "k:9092", "GPUFLEET_ANALYTICS_SILENCE", "1m"),
