@@ -20,7 +20,10 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ObjectArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -49,7 +52,8 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
     private final long intervalMillis;
     private final long signalWindowMillis;
 
-    private transient MapState<String, GpuTrack> tracks;
+    /** The node's GPUs, at their index where possible: one state lookup per sample. */
+    private transient ValueState<GpuTrack[]> tracks;
     private transient MapState<String, GpuFault> active;
     private transient MapState<String, long[]> usage;
     private transient MapState<String, double[]> signals;
@@ -75,7 +79,8 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
     @Override
     public void open(OpenContext ctx) {
         var rc = getRuntimeContext();
-        tracks = rc.getMapState(new MapStateDescriptor<>("tracks", Types.STRING, TypeInformation.of(GpuTrack.class)));
+        tracks = rc.getState(new ValueStateDescriptor<>("tracks",
+                ObjectArrayTypeInfo.getInfoFor(GpuTrack[].class, TypeInformation.of(GpuTrack.class))));
         active = rc.getMapState(new MapStateDescriptor<>("active", Types.STRING, TypeInformation.of(GpuFault.class)));
         usage = rc.getMapState(new MapStateDescriptor<>("usage", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         signals = rc.getMapState(new MapStateDescriptor<>("signals", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
@@ -111,10 +116,6 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         duplicates = rc.getMetricGroup().counter("duplicateSamples");
     }
 
-    private static String gpuKey(GpuSample x) {
-        return x.uuid().isEmpty() ? "#" + x.gpu() : x.uuid();
-    }
-
     @Override
     public void processElement(GpuSample x, Context ctx, Collector<GpuFault> out) throws Exception {
         long now = x.timeMillis();
@@ -123,12 +124,20 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
             ctx.output(LATE, x);
             return;
         }
-        String key = gpuKey(x);
-        GpuTrack t = tracks.get(key);
+        GpuTrack[] all = tracks.value();
+        int slot = slotOf(all, x);
+        GpuTrack t = slot < 0 ? null : all[slot];
         if (t == null) {
             t = new GpuTrack();
             t.uuid = x.uuid();
             t.gpu = x.gpu();
+            if (slot < 0) {
+                int at = all != null && x.gpu() < all.length && all[x.gpu()] == null ? x.gpu()
+                        : Math.max(x.gpu(), all == null ? 0 : all.length);
+                all = all == null ? new GpuTrack[at + 1] : java.util.Arrays.copyOf(all, Math.max(all.length, at + 1));
+                slot = at;
+            }
+            all[slot] = t;
         } else if (now <= t.lastTime) {
             duplicates.inc();
             return;
@@ -142,7 +151,16 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         t.lastTime = now;
         account(t, x, now);
         schedule(t, ctx, now);
-        tracks.put(key, t);
+        tracks.update(all);
+    }
+
+    /** Where GPU {@code x} is in {@code all}: at its index when the UUID matches there, else searched; -1 if new. */
+    private static int slotOf(GpuTrack[] all, GpuSample x) {
+        if (all == null) return -1;
+        int i = x.gpu();
+        if (i < all.length && all[i] != null && all[i].uuid.equals(x.uuid())) return i;
+        for (int k = 0; k < all.length; k++) if (all[k] != null && all[k].uuid.equals(x.uuid())) return k;
+        return -1;
     }
 
     private void account(GpuTrack t, GpuSample x, long now) throws Exception {
@@ -257,10 +275,11 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
     public void onTimer(long ts, OnTimerContext ctx, Collector<GpuFault> out) throws Exception {
         // Timers coincide on round times; only walk the maps a timer is due for.
         boolean minute = ts % MINUTE == 0, window = ts % signalWindowMillis == 0;
-        if (minute || window) {
-            for (Map.Entry<String, GpuTrack> e : tracks.entries()) {
-                GpuTrack t = e.getValue();
-                boolean changed = false;
+        GpuTrack[] all = tracks.value();
+        if ((minute || window) && all != null) {
+            boolean changed = false;
+            for (GpuTrack t : all) {
+                if (t == null) continue;
                 if (minute && t.usage[3] > 0 && t.usageMinute + MINUTE <= ts) {
                     foldUsage(t);
                     changed = true;
@@ -269,8 +288,8 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
                     foldLoad(t);
                     changed = true;
                 }
-                if (changed) tracks.put(e.getKey(), t);
             }
+            if (changed) tracks.update(all);
         }
         if (minute) flushUsage(ts, ctx);
         if (window) flushSignals(ts, ctx);
@@ -327,7 +346,10 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         List<GpuTrack> all = new ArrayList<>();
         List<GpuTrack> quiet = new ArrayList<>();
         long newest = Long.MIN_VALUE;
-        for (GpuTrack t : tracks.values()) {
+        GpuTrack[] tracked = tracks.value();
+        if (tracked == null) return;
+        for (GpuTrack t : tracked) {
+            if (t == null) continue;
             all.add(t);
             newest = Math.max(newest, t.lastTime);
             if (t.lastTime + silence <= ts) quiet.add(t);
@@ -356,12 +378,8 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
                 out.collect(f);
             }
         }
-        for (GpuTrack t : quiet) {
-            if (!t.silent) {
-                t.silent = true;
-                tracks.put(t.uuid.isEmpty() ? "#" + t.gpu : t.uuid, t);
-            }
-        }
+        for (GpuTrack t : quiet) t.silent = true;
+        tracks.update(tracked);
     }
 
     private void clear(String key, long now, String why, Collector<GpuFault> out) throws Exception {
