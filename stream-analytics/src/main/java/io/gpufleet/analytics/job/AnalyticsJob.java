@@ -18,6 +18,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -52,6 +53,8 @@ public final class AnalyticsJob {
         // State outgrows the JobManager's in-memory checkpoint limit (5 MB) at a few thousand GPUs: use files.
         c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointUri());
+        // NodeAnalytics changes its per-GPU records in place, which the heap backend keeps (RocksDB would not).
+        c.set(StateBackendOptions.STATE_BACKEND, "hashmap");
         env.configure(c);
         env.setParallelism(cfg.parallelism());
         env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);

@@ -138,6 +138,7 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
                 slot = at;
             }
             all[slot] = t;
+            tracks.update(all);
         } else if (now <= t.lastTime) {
             duplicates.inc();
             return;
@@ -151,7 +152,9 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         t.lastTime = now;
         account(t, x, now);
         schedule(t, ctx, now);
-        tracks.update(all);
+        // No update(): the job runs on the heap (hashmap) state backend (AnalyticsJob.configure), where the record
+        // read above is the stored one (copied first when a snapshot is under way), so changing it in place is
+        // the update; that saves a second state lookup per sample.
     }
 
     /** Where GPU {@code x} is in {@code all}: at its index when the UUID matches there, else searched; -1 if new. */
