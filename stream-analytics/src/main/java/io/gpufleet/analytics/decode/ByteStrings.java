@@ -11,10 +11,23 @@ import java.util.Arrays;
 final class ByteStrings {
     private ByteStrings() {}
 
+    /**
+     * A cheap hash of a byte range: its length and up to 8 bytes from each end. Names here share long prefixes
+     * ({@code gpufleet_gpu_}, {@code DCGM_FI_DEV_}) and differ near the end; a collision only costs a probe, as
+     * every hit is confirmed by comparing the bytes.
+     */
     static int hash(byte[] b, int off, int len) {
-        int h = 0x811c9dc5;
-        for (int i = off; i < off + len; i++) h = (h ^ b[i]) * 0x01000193;
-        return h;
+        long h = len * 0x9E3779B97F4A7C15L;
+        int n = Math.min(8, len);
+        long head = 0, tail = 0;
+        for (int i = 0; i < n; i++) {
+            head = (head << 8) | (b[off + i] & 0xff);
+            tail = (tail << 8) | (b[off + len - 1 - i] & 0xff);
+        }
+        h ^= head * 0xC2B2AE3D27D4EB4FL;
+        h ^= Long.rotateLeft(tail * 0x165667B19E3779F9L, 31);
+        h ^= h >>> 29;
+        return (int) (h ^ (h >>> 32));
     }
 
     /** Fixed name → code table (open addressing); codes are >= 0, a miss answers -1. */
