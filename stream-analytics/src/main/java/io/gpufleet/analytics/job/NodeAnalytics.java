@@ -139,18 +139,23 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
             }
             all[slot] = t;
             tracks.update(all);
-        } else if (now <= t.lastTime) {
+        } else if (now == t.lastTime) {
             duplicates.inc();
             return;
         }
-        if (t.silent) {
-            t.silent = false;
-            clear(ActiveFaults.key(t.uuid, GpuFault.Kind.GPU_STOPPED_REPORTING, ""), now, "GPU reporting again", out);
-            clear(ActiveFaults.key(NODE_KEY, GpuFault.Kind.NODE_UNREACHABLE, ""), now, "node reporting again", out);
+        // Out of order but within the bound (not late): it counts for usage and load, but the detectors, which
+        // follow each GPU forward in time, only see samples newer than the GPU's last one.
+        boolean inOrder = now > t.lastTime;
+        if (inOrder) {
+            if (t.silent) {
+                t.silent = false;
+                clear(ActiveFaults.key(t.uuid, GpuFault.Kind.GPU_STOPPED_REPORTING, ""), now, "GPU reporting again", out);
+                clear(ActiveFaults.key(NODE_KEY, GpuFault.Kind.NODE_UNREACHABLE, ""), now, "node reporting again", out);
+            }
+            rules.onSample(t, x, activeView, out::collect);
+            t.lastTime = now;
         }
-        rules.onSample(t, x, activeView, out::collect);
-        t.lastTime = now;
-        account(t, x, now);
+        account(t, x, now, inOrder);
         schedule(t, ctx, now);
         // No update(): the job runs on the heap (hashmap) state backend (AnalyticsJob.configure), where the record
         // read above is the stored one (copied first when a snapshot is under way), so changing it in place is
@@ -166,7 +171,7 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         return -1;
     }
 
-    private void account(GpuTrack t, GpuSample x, long now) throws Exception {
+    private void account(GpuTrack t, GpuSample x, long now, boolean inOrder) throws Exception {
         PodShare[] pods = x.pods();
         if (pods.length == 0) return;
         long minute = Math.floorDiv(now, MINUTE) * MINUTE;
@@ -181,7 +186,7 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
                     : x.memoryTotalBytes() > 0 ? x.memoryTotalBytes() / pods.length : 0;
             double util = x.utilization() > 0 ? Math.min(1, x.utilization()) : 0;
             boolean tput = !Double.isNaN(x.throughput());
-            if (pods.length == 1) {
+            if (pods.length == 1 && inOrder) {
                 // The common case, one pod per GPU: add up in the GPU's own record and fold into the node's maps
                 // once per minute / window, so a sample costs no map operations.
                 boolean samePod = p.pod().equals(t.usagePod) && !t.usageKey.isEmpty();

@@ -233,6 +233,20 @@ class NodeAnalyticsTest {
     }
 
     @Test
+    void outOfOrderWithinTheBoundIsAccountedButDoesNotRewindTheDetectors() throws Exception {
+        feed(SampleBuilder.at(T0 + 5000).remapFailure(1).build());
+        feed(SampleBuilder.at(T0 + 3000).remapFailure(0).build()); // older, not late: no watermark yet
+        List<GpuFault> fs = faults();
+        assertEquals(1, fs.size(), "the older sample does not clear the newer fault: " + fs);
+        h.processWatermark(T0 + 60_000);
+        long samples = 0;
+        for (StreamRecord<UsageSlice> r : h.getSideOutput(NodeAnalytics.USAGE)) {
+            if (r.getValue().scope() == QuotaUsage.Scope.GROUP) samples += r.getValue().samples();
+        }
+        assertEquals(2, samples);
+    }
+
+    @Test
     void usageSlicesPerMinuteForUsersAndGroups() throws Exception {
         // Whole GPU at 50 % on gpu 0; a shared GPU 1 with two pods of team-b at 25 % and 75 % shares.
         run(T0, T0 + 90_000, t -> SampleBuilder.at(t).util(0.5).memUsed(1024L << 20)
