@@ -1,0 +1,115 @@
+package io.gpufleet.analytics.decode;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Byte-level helpers for the decoder: a small table that matches UTF-8 names to codes without making Strings,
+ * and a cache that turns repeated UTF-8 values (node names, UUIDs, pods) into the same String instance.
+ * Not thread-safe; each decoder owns its own.
+ */
+final class ByteStrings {
+    private ByteStrings() {}
+
+    /**
+     * A cheap hash of a byte range: its length and up to 8 bytes from each end. Names here share long prefixes
+     * ({@code gpufleet_gpu_}, {@code DCGM_FI_DEV_}) and differ near the end; a collision only costs a probe, as
+     * every hit is confirmed by comparing the bytes.
+     */
+    static int hash(byte[] b, int off, int len) {
+        long h = len * 0x9E3779B97F4A7C15L;
+        int n = Math.min(8, len);
+        long head = 0, tail = 0;
+        for (int i = 0; i < n; i++) {
+            head = (head << 8) | (b[off + i] & 0xff);
+            tail = (tail << 8) | (b[off + len - 1 - i] & 0xff);
+        }
+        h ^= head * 0xC2B2AE3D27D4EB4FL;
+        h ^= Long.rotateLeft(tail * 0x165667B19E3779F9L, 31);
+        h ^= h >>> 29;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    /** Fixed name → code table (open addressing); codes are >= 0, a miss answers -1. */
+    static final class NameTable {
+        private final byte[][] names;
+        private final int[] codes;
+        private final int mask;
+
+        NameTable(int capacity) {
+            int n = Integer.highestOneBit(Math.max(16, capacity * 4) - 1) << 1;
+            names = new byte[n][];
+            codes = new int[n];
+            mask = n - 1;
+        }
+
+        void put(String name, int code) {
+            byte[] b = name.getBytes(StandardCharsets.UTF_8);
+            int i = hash(b, 0, b.length) & mask;
+            while (names[i] != null) {
+                if (Arrays.equals(names[i], b)) throw new IllegalArgumentException("duplicate name " + name);
+                i = (i + 1) & mask;
+            }
+            names[i] = b;
+            codes[i] = code;
+        }
+
+        int get(byte[] buf, int off, int len) {
+            int i = hash(buf, off, len) & mask;
+            byte[] n;
+            while ((n = names[i]) != null) {
+                if (n.length == len && Arrays.equals(n, 0, len, buf, off, off + len)) return codes[i];
+                i = (i + 1) & mask;
+            }
+            return -1;
+        }
+    }
+
+    /** UTF-8 bytes → String, remembering recent values; cleared wholesale when full. */
+    static final class StringCache {
+        private static final int SIZE = 8192;
+        private final byte[][] keys = new byte[SIZE][];
+        private final String[] values = new String[SIZE];
+        private int used;
+
+        String get(byte[] buf, int off, int len) {
+            if (len == 0) return "";
+            int i = hash(buf, off, len) & (SIZE - 1);
+            byte[] k;
+            while ((k = keys[i]) != null) {
+                if (k.length == len && Arrays.equals(k, 0, len, buf, off, off + len)) return values[i];
+                i = (i + 1) & (SIZE - 1);
+            }
+            if (used >= SIZE / 2) {
+                Arrays.fill(keys, null);
+                Arrays.fill(values, null);
+                used = 0;
+                i = hash(buf, off, len) & (SIZE - 1);
+            }
+            String s = new String(buf, off, len, StandardCharsets.UTF_8);
+            keys[i] = Arrays.copyOfRange(buf, off, off + len);
+            values[i] = s;
+            used++;
+            return s;
+        }
+    }
+
+    /** Whether {@code buf[off, off+len)} holds exactly the ASCII text {@code s}. */
+    static boolean equalsAscii(byte[] buf, int off, int len, String s) {
+        if (len != s.length()) return false;
+        for (int i = 0; i < len; i++) if (buf[off + i] != s.charAt(i)) return false;
+        return true;
+    }
+
+    /** Parses a non-negative decimal number, or -1 when the bytes are not one. */
+    static long parseDecimal(byte[] buf, int off, int len) {
+        if (len == 0 || len > 18) return -1;
+        long v = 0;
+        for (int i = off; i < off + len; i++) {
+            int d = buf[i] - '0';
+            if (d < 0 || d > 9) return -1;
+            v = v * 10 + d;
+        }
+        return v;
+    }
+}

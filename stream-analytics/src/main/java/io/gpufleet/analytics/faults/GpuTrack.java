@@ -1,0 +1,39 @@
+package io.gpufleet.analytics.faults;
+
+/**
+ * What the detectors remember about one GPU between samples. A mutable POJO on purpose: it lives in Flink keyed
+ * state and is updated for every sample, so it is changed in place instead of copied.
+ */
+public final class GpuTrack {
+    public String uuid = "";
+    public int gpu;
+    /** Event time of the newest sample, Long.MIN_VALUE before the first. */
+    public long lastTime = Long.MIN_VALUE;
+    public double eccDoubleBit = Double.NaN;
+    /** Previous per-XID counts as code, count pairs. */
+    public long[] xidCounts = new long[0];
+    public long lastXid;
+    /** When a new XID of each class (by XidClass ordinal) or DBE was last seen; 0 = never. */
+    public long[] lastEvent = new long[8];
+    public long thermalSince = -1;
+    public long powerSince = -1;
+    public long idleSince = -1;
+    public boolean silent;
+    /** Active-fault keys of pods now above their memory share. */
+    public String[] breaches = new String[0];
+    /** GPU-level fault kinds now active, one bit per GpuFault.Kind ordinal: most samples need no state lookup. */
+    public int activeKinds;
+    /** This GPU's usage and load of its current minute / signal window, not yet folded into the node's maps. */
+    public long[] usage = new long[4];
+    public double[] load = new double[7];
+    /** Timers this GPU registered last: minute end, signal window end, silence check. */
+    public long[] timers = new long[3];
+    /** Cached state keys of the last minute / signal window and pod, so a sample does not build strings. */
+    public long usageMinute = Long.MIN_VALUE;
+    public String usagePod = "";
+    public String usageKey = "";
+    public long signalWindow = Long.MIN_VALUE;
+    public String signalKey = "";
+
+    public GpuTrack() {}
+}

@@ -1,0 +1,399 @@
+package io.gpufleet.analytics.job;
+
+import io.gpufleet.analytics.decode.GpuSample;
+import io.gpufleet.analytics.decode.PodShare;
+import io.gpufleet.analytics.faults.ActiveFaults;
+import io.gpufleet.analytics.faults.DetectorSettings;
+import io.gpufleet.analytics.faults.FaultRules;
+import io.gpufleet.analytics.faults.GpuTrack;
+import io.gpufleet.analytics.quota.UsageMath;
+import io.gpufleet.analytics.quota.UsageSlice;
+import io.gpufleet.analytics.quota.WorkloadNames;
+import io.gpufleet.analytics.signals.SignalSlice;
+import io.gpufleet.contracts.GpuFault;
+import io.gpufleet.contracts.QuotaUsage;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.ObjectArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The job's one operator over every sample, keyed by node: per GPU it runs the {@link FaultRules} (so faults are
+ * per GPU), and because it sees a whole node it can tell a GPU that stopped reporting from a node that is gone
+ * (event-time timers). It also pre-aggregates quota usage per minute and load per signal window for the node,
+ * so the quota and signal operators downstream receive a few slices a minute instead of every sample.
+ *
+ * <p>Main output: {@link GpuFault}s (started and cleared). Side outputs: {@link #USAGE}, {@link #SIGNALS}, and
+ * {@link #LATE} for samples behind the watermark (counted, not used). A sample not newer than its GPU's last one
+ * is a duplicate (e.g. a producer retry) and is counted and skipped.
+ */
+public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample, GpuFault> {
+    private static final long serialVersionUID = 1L;
+    public static final OutputTag<UsageSlice> USAGE = new OutputTag<>("usage", TypeInformation.of(UsageSlice.class));
+    public static final OutputTag<SignalSlice> SIGNALS = new OutputTag<>("signals", TypeInformation.of(SignalSlice.class));
+    public static final OutputTag<GpuSample> LATE = new OutputTag<>("late", TypeInformation.of(GpuSample.class));
+    static final long MINUTE = 60_000;
+    private static final String NODE_KEY = "node";
+
+    private final FaultRules rules;
+    private final long intervalMillis;
+    private final long signalWindowMillis;
+
+    /** The node's GPUs, at their index where possible: one state lookup per sample. */
+    private transient ValueState<GpuTrack[]> tracks;
+    private transient MapState<String, GpuFault> active;
+    private transient MapState<String, long[]> usage;
+    private transient MapState<String, double[]> signals;
+    private transient ActiveFaults activeView;
+    private transient Counter late;
+    private transient Counter duplicates;
+
+    /**
+     * @param settings           detector thresholds
+     * @param intervalMillis     the time one sample stands for (the exporters' collection interval)
+     * @param signalWindowMillis length of a load-signal window
+     */
+    public NodeAnalytics(DetectorSettings settings, long intervalMillis, long signalWindowMillis) {
+        if (intervalMillis <= 0) throw new IllegalArgumentException("intervalMillis must be > 0, was " + intervalMillis);
+        if (signalWindowMillis <= 0) {
+            throw new IllegalArgumentException("signalWindowMillis must be > 0, was " + signalWindowMillis);
+        }
+        this.rules = new FaultRules(settings);
+        this.intervalMillis = intervalMillis;
+        this.signalWindowMillis = signalWindowMillis;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        var rc = getRuntimeContext();
+        tracks = rc.getState(new ValueStateDescriptor<>("tracks",
+                ObjectArrayTypeInfo.getInfoFor(GpuTrack[].class, TypeInformation.of(GpuTrack.class))));
+        active = rc.getMapState(new MapStateDescriptor<>("active", Types.STRING, TypeInformation.of(GpuFault.class)));
+        usage = rc.getMapState(new MapStateDescriptor<>("usage", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        signals = rc.getMapState(new MapStateDescriptor<>("signals", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+        activeView = new ActiveFaults() {
+            @Override
+            public GpuFault get(String key) {
+                try {
+                    return active.get(key);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void put(String key, GpuFault fault) {
+                try {
+                    active.put(key, fault);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void remove(String key) {
+                try {
+                    active.remove(key);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        late = rc.getMetricGroup().counter("lateSamples");
+        duplicates = rc.getMetricGroup().counter("duplicateSamples");
+    }
+
+    @Override
+    public void processElement(GpuSample x, Context ctx, Collector<GpuFault> out) throws Exception {
+        long now = x.timeMillis();
+        if (now < ctx.timerService().currentWatermark()) {
+            late.inc();
+            ctx.output(LATE, x);
+            return;
+        }
+        GpuTrack[] all = tracks.value();
+        int slot = slotOf(all, x);
+        GpuTrack t = slot < 0 ? null : all[slot];
+        if (t == null) {
+            t = new GpuTrack();
+            t.uuid = x.uuid();
+            t.gpu = x.gpu();
+            if (slot < 0) {
+                int at = all != null && x.gpu() < all.length && all[x.gpu()] == null ? x.gpu()
+                        : Math.max(x.gpu(), all == null ? 0 : all.length);
+                all = all == null ? new GpuTrack[at + 1] : java.util.Arrays.copyOf(all, Math.max(all.length, at + 1));
+                slot = at;
+            }
+            all[slot] = t;
+            tracks.update(all);
+        } else if (now == t.lastTime) {
+            duplicates.inc();
+            return;
+        }
+        // Out of order but within the bound (not late): it counts for usage and load, but the detectors, which
+        // follow each GPU forward in time, only see samples newer than the GPU's last one.
+        boolean inOrder = now > t.lastTime;
+        if (inOrder) {
+            if (t.silent) {
+                t.silent = false;
+                clear(ActiveFaults.key(t.uuid, GpuFault.Kind.GPU_STOPPED_REPORTING, ""), now, "GPU reporting again", out);
+                clear(ActiveFaults.key(NODE_KEY, GpuFault.Kind.NODE_UNREACHABLE, ""), now, "node reporting again", out);
+            }
+            rules.onSample(t, x, activeView, out::collect);
+            t.lastTime = now;
+        }
+        account(t, x, now, inOrder);
+        schedule(t, ctx, now);
+        // No update(): the job runs on the heap (hashmap) state backend (AnalyticsJob.configure), where the record
+        // read above is the stored one (copied first when a snapshot is under way), so changing it in place is
+        // the update; that saves a second state lookup per sample.
+    }
+
+    /** Where GPU {@code x} is in {@code all}: at its index when the UUID matches there, else searched; -1 if new. */
+    private static int slotOf(GpuTrack[] all, GpuSample x) {
+        if (all == null) return -1;
+        int i = x.gpu();
+        if (i < all.length && all[i] != null && all[i].uuid.equals(x.uuid())) return i;
+        for (int k = 0; k < all.length; k++) if (all[k] != null && all[k].uuid.equals(x.uuid())) return k;
+        return -1;
+    }
+
+    private void account(GpuTrack t, GpuSample x, long now, boolean inOrder) throws Exception {
+        PodShare[] pods = x.pods();
+        if (pods.length == 0) return;
+        long minute = Math.floorDiv(now, MINUTE) * MINUTE;
+        long windowEnd = Math.floorDiv(now, signalWindowMillis) * signalWindowMillis + signalWindowMillis;
+        for (PodShare p : pods) {
+            long alloc = UsageMath.allocatedMillis(x, p, intervalMillis);
+            long used = UsageMath.usedMillis(x, alloc);
+            long mem = UsageMath.memoryMiBMillis(x, p, intervalMillis);
+            double memBytes = p.usedMemoryBytes() >= 0 ? p.usedMemoryBytes()
+                    : pods.length == 1 && x.memoryUsedBytes() > 0 ? x.memoryUsedBytes() : 0;
+            double avail = p.shareMemoryBytes() > 0 ? p.shareMemoryBytes()
+                    : x.memoryTotalBytes() > 0 ? x.memoryTotalBytes() / pods.length : 0;
+            double util = x.utilization() > 0 ? Math.min(1, x.utilization()) : 0;
+            boolean tput = !Double.isNaN(x.throughput());
+            if (pods.length == 1 && inOrder) {
+                // The common case, one pod per GPU: add up in the GPU's own record and fold into the node's maps
+                // once per minute / window, so a sample costs no map operations.
+                boolean samePod = p.pod().equals(t.usagePod) && !t.usageKey.isEmpty();
+                if (!samePod || t.usageMinute != minute) {
+                    foldUsage(t);
+                    t.usageKey = minute + "|" + UsageMath.group(p) + "|" + UsageMath.user(p);
+                    t.usageMinute = minute;
+                }
+                if (!samePod || t.signalWindow != windowEnd) {
+                    foldLoad(t);
+                    t.signalKey = windowEnd + "|" + p.namespace() + "|" + WorkloadNames.of(p.pod());
+                    t.signalWindow = windowEnd;
+                }
+                t.usagePod = p.pod();
+                add(t.usage, alloc, used, mem);
+                add(t.load, alloc, util, memBytes * intervalMillis, avail * intervalMillis, tput ? x.throughput() : 0, tput);
+                continue;
+            }
+            String uk = minute + "|" + UsageMath.group(p) + "|" + UsageMath.user(p);
+            long[] u = usage.get(uk);
+            if (u == null) u = new long[4];
+            add(u, alloc, used, mem);
+            usage.put(uk, u);
+            String sk = windowEnd + "|" + p.namespace() + "|" + WorkloadNames.of(p.pod());
+            double[] s = signals.get(sk);
+            if (s == null) s = new double[7];
+            add(s, alloc, util, memBytes * intervalMillis, avail * intervalMillis, tput ? x.throughput() : 0, tput);
+            signals.put(sk, s);
+        }
+    }
+
+    private static void add(long[] u, long alloc, long used, long mem) {
+        u[0] += alloc;
+        u[1] += used;
+        u[2] += mem;
+        u[3] += 1;
+    }
+
+    private static void add(double[] s, long alloc, double util, double memMs, double availMs, double tput, boolean hasTput) {
+        s[0] += 1;
+        s[1] += alloc;
+        s[2] += util;
+        s[3] += memMs;
+        s[4] += availMs;
+        if (hasTput) {
+            s[5] += tput;
+            s[6] += 1;
+        }
+    }
+
+    /** Moves a GPU's pending usage into the node's usage map. */
+    private void foldUsage(GpuTrack t) throws Exception {
+        if (t.usage[3] == 0) return;
+        long[] u = usage.get(t.usageKey);
+        if (u == null) u = new long[4];
+        for (int i = 0; i < 4; i++) u[i] += t.usage[i];
+        usage.put(t.usageKey, u);
+        java.util.Arrays.fill(t.usage, 0);
+    }
+
+    /** Moves a GPU's pending load into the node's signal map. */
+    private void foldLoad(GpuTrack t) throws Exception {
+        if (t.load[0] == 0) return;
+        double[] s = signals.get(t.signalKey);
+        if (s == null) s = new double[7];
+        for (int i = 0; i < 7; i++) s[i] += t.load[i];
+        signals.put(t.signalKey, s);
+        java.util.Arrays.fill(t.load, 0);
+    }
+
+    private void schedule(GpuTrack t, Context ctx, long now) {
+        long[] r = t.timers;
+        long minuteEnd = Math.floorDiv(now, MINUTE) * MINUTE + MINUTE;
+        long windowEnd = Math.floorDiv(now, signalWindowMillis) * signalWindowMillis + signalWindowMillis;
+        // Silence checks on a coarse grid (a fifth of the silence period, at least a second), so a node registers
+        // few such timers: a silent GPU is reported between silence and 1.2 x silence after its last sample.
+        long step = Math.max(1000, rules.settings().silenceMillis() / 5);
+        long silence = Math.floorDiv(now + rules.settings().silenceMillis() + step - 1, step) * step;
+        if (r[0] != minuteEnd) {
+            ctx.timerService().registerEventTimeTimer(minuteEnd);
+            r[0] = minuteEnd;
+        }
+        if (r[1] != windowEnd) {
+            ctx.timerService().registerEventTimeTimer(windowEnd);
+            r[1] = windowEnd;
+        }
+        if (r[2] < silence) {
+            ctx.timerService().registerEventTimeTimer(silence);
+            r[2] = silence;
+        }
+    }
+
+    @Override
+    public void onTimer(long ts, OnTimerContext ctx, Collector<GpuFault> out) throws Exception {
+        // Timers coincide on round times; only walk the maps a timer is due for.
+        boolean minute = ts % MINUTE == 0, window = ts % signalWindowMillis == 0;
+        GpuTrack[] all = tracks.value();
+        if ((minute || window) && all != null) {
+            boolean changed = false;
+            for (GpuTrack t : all) {
+                if (t == null) continue;
+                if (minute && t.usage[3] > 0 && t.usageMinute + MINUTE <= ts) {
+                    foldUsage(t);
+                    changed = true;
+                }
+                if (window && t.load[0] > 0 && t.signalWindow <= ts) {
+                    foldLoad(t);
+                    changed = true;
+                }
+            }
+            if (changed) tracks.update(all);
+        }
+        if (minute) flushUsage(ts, ctx);
+        if (window) flushSignals(ts, ctx);
+        // The end of a bounded input (a replay, a test) releases every timer: that is not every node going away.
+        if (ctx.timerService().currentWatermark() != Long.MAX_VALUE) checkSilence(ts, ctx.getCurrentKey(), out);
+    }
+
+    private void flushUsage(long ts, OnTimerContext ctx) throws Exception {
+        List<String> due = new ArrayList<>();
+        for (Iterator<String> it = usage.keys().iterator(); it.hasNext(); ) {
+            String k = it.next();
+            if (Long.parseLong(k.substring(0, k.indexOf('|'))) + MINUTE <= ts) due.add(k);
+        }
+        if (due.isEmpty()) return;
+        Map<String, long[]> groups = new TreeMap<>();
+        for (String k : due) {
+            long[] u = usage.get(k);
+            usage.remove(k);
+            int a = k.indexOf('|'), b = k.indexOf('|', a + 1);
+            long minute = Long.parseLong(k.substring(0, a));
+            String group = k.substring(a + 1, b), user = k.substring(b + 1);
+            ctx.output(USAGE, new UsageSlice(QuotaUsage.Scope.USER, group, user, minute, u[0], u[1], u[2], u[3]));
+            long[] g = groups.computeIfAbsent(minute + "|" + group, x -> new long[4]);
+            for (int i = 0; i < 4; i++) g[i] += u[i];
+        }
+        for (Map.Entry<String, long[]> e : groups.entrySet()) {
+            String k = e.getKey();
+            int a = k.indexOf('|');
+            long[] g = e.getValue();
+            ctx.output(USAGE, new UsageSlice(QuotaUsage.Scope.GROUP, k.substring(a + 1), "",
+                    Long.parseLong(k.substring(0, a)), g[0], g[1], g[2], g[3]));
+        }
+    }
+
+    private void flushSignals(long ts, OnTimerContext ctx) throws Exception {
+        List<String> due = new ArrayList<>();
+        for (Iterator<String> it = signals.keys().iterator(); it.hasNext(); ) {
+            String k = it.next();
+            if (Long.parseLong(k.substring(0, k.indexOf('|'))) <= ts) due.add(k);
+        }
+        for (String k : due) {
+            double[] s = signals.get(k);
+            signals.remove(k);
+            int a = k.indexOf('|'), b = k.indexOf('|', a + 1);
+            String ns = k.substring(a + 1, b), workload = k.substring(b + 1);
+            if (ns.isEmpty() || workload.isEmpty()) continue;
+            ctx.output(SIGNALS, new SignalSlice(ns, workload, Long.parseLong(k.substring(0, a)), (long) s[0],
+                    (long) s[1], s[2], s[3], s[4], s[5], (long) s[6]));
+        }
+    }
+
+    private void checkSilence(long ts, String node, Collector<GpuFault> out) throws Exception {
+        long silence = rules.settings().silenceMillis();
+        List<GpuTrack> all = new ArrayList<>();
+        List<GpuTrack> quiet = new ArrayList<>();
+        long newest = Long.MIN_VALUE;
+        GpuTrack[] tracked = tracks.value();
+        if (tracked == null) return;
+        for (GpuTrack t : tracked) {
+            if (t == null) continue;
+            all.add(t);
+            newest = Math.max(newest, t.lastTime);
+            if (t.lastTime + silence <= ts) quiet.add(t);
+        }
+        if (quiet.isEmpty()) return;
+        String nodeKey = ActiveFaults.key(NODE_KEY, GpuFault.Kind.NODE_UNREACHABLE, "");
+        if (quiet.size() == all.size()) {
+            if (active.get(nodeKey) == null) {
+                GpuFault f = GpuFault.active(GpuFault.Kind.NODE_UNREACHABLE, FaultRules.severity(GpuFault.Kind.NODE_UNREACHABLE),
+                        node, -1, "", "", "", "no sample from any of the node's " + all.size() + " GPUs for "
+                                + (ts - newest) / 1000 + " s", FaultRules.action(GpuFault.Kind.NODE_UNREACHABLE),
+                        newest);
+                active.put(nodeKey, f);
+                out.collect(f);
+            }
+        } else {
+            for (GpuTrack t : quiet) {
+                if (t.silent) continue;
+                String k = ActiveFaults.key(t.uuid, GpuFault.Kind.GPU_STOPPED_REPORTING, "");
+                GpuFault f = GpuFault.active(GpuFault.Kind.GPU_STOPPED_REPORTING,
+                        FaultRules.severity(GpuFault.Kind.GPU_STOPPED_REPORTING), node, t.gpu, t.uuid, "", "",
+                        "no sample for " + (ts - t.lastTime) / 1000 + " s while the node's other GPUs report"
+                                + " (fallen off the bus?)", FaultRules.action(GpuFault.Kind.GPU_STOPPED_REPORTING),
+                        t.lastTime);
+                active.put(k, f);
+                out.collect(f);
+            }
+        }
+        for (GpuTrack t : quiet) t.silent = true;
+        tracks.update(tracked);
+    }
+
+    private void clear(String key, long now, String why, Collector<GpuFault> out) throws Exception {
+        GpuFault f = active.get(key);
+        if (f == null) return;
+        active.remove(key);
+        out.collect(f.resolve(now, why));
+    }
+}
