@@ -1,5 +1,6 @@
 package io.gpufleet.platform;
 
+import io.gpufleet.platform.analytics.AnalyticsCommand;
 import io.gpufleet.platform.bench.BenchCommand;
 import io.gpufleet.platform.exporter.ExporterCommand;
 import io.gpufleet.platform.scheduler.SchedulerCommands;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 /** The {@code fleet} command: one entry point for every gpufleet component. */
 @Command(name = "fleet", mixinStandardHelpOptions = true, version = "gpufleet 0.1.0",
         description = "gpufleet: observe, analyse and act on GPU clusters.",
-        subcommands = {UpCommand.class, ExporterCommand.class, SchedulerCommands.Server.class, SchedulerCommands.Jobs.class,
+        subcommands = {UpCommand.class, ExporterCommand.class, AnalyticsCommand.class, SchedulerCommands.Server.class, SchedulerCommands.Jobs.class,
                 SchedulerCommands.Top.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Fleet implements Runnable {
 
@@ -22,6 +23,7 @@ public final class Fleet implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Fleet());
         ExporterCommand.addConfigOptions(cl.getSubcommands().get("exporter").getCommandSpec());
+        AnalyticsCommand.addConfigOptions(cl.getSubcommands().get("analytics").getCommandSpec());
         return cl;
     }
 

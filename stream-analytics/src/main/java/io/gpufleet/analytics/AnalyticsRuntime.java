@@ -55,13 +55,23 @@ public final class AnalyticsRuntime implements AutoCloseable {
      * @throws ConfigException naming the option when the config cannot work (e.g. simulated without a fleet)
      */
     public static AnalyticsRuntime start(AnalyticsConfig cfg, SimulatedFleet fleet) throws Exception {
+        return start(cfg, fleet, null);
+    }
+
+    /**
+     * As {@link #start(AnalyticsConfig, SimulatedFleet)}, reading the fleet through collectors that already watch it
+     * (one per node, in node order: the exporters of {@code fleet up}), so GPU events keep a single consumer.
+     */
+    public static AnalyticsRuntime start(AnalyticsConfig cfg, SimulatedFleet fleet,
+                                         java.util.List<io.gpufleet.exporter.collect.Collector> collectors) throws Exception {
         if (cfg.source() == AnalyticsConfig.Source.SIMULATED && fleet == null) {
             throw new ConfigException(AnalyticsConfig.SOURCE.name(), "simulated needs a simulated fleet to read");
         }
         String fleetName = null;
         if (cfg.source() == AnalyticsConfig.Source.SIMULATED) {
             fleetName = "fleet-" + UUID.randomUUID();
-            InProcessFleets.register(fleetName, fleet);
+            if (collectors == null) InProcessFleets.register(fleetName, fleet);
+            else InProcessFleets.register(fleetName, fleet, collectors);
         }
         MetricsServer server = null;
         try {

@@ -25,6 +25,23 @@ public record ConfigOption<T>(String name, String env, String defaultValue, Stri
         return v;
     }
 
+    /** The same option read from another environment variable (each component has its own prefix). */
+    public ConfigOption<T> withEnv(String environmentVariable) {
+        return new ConfigOption<>(name, environmentVariable, defaultValue, doc, parser, valid, validDoc);
+    }
+
+    public static ConfigOption<Boolean> bool(String name, boolean def, String doc) {
+        return new ConfigOption<>(name, envName(name), Boolean.toString(def), doc, s -> {
+            if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) return Boolean.parseBoolean(s);
+            throw new IllegalArgumentException("must be true or false");
+        }, v -> true, "true or false");
+    }
+
+    public static ConfigOption<Double> ratio(String name, double def, String doc) {
+        return new ConfigOption<>(name, envName(name), Double.toString(def), doc, Double::parseDouble,
+                v -> v >= 0 && v <= 1, "a number within 0..1");
+    }
+
     public static ConfigOption<String> string(String name, String def, String doc) {
         return new ConfigOption<>(name, envName(name), def, doc, s -> s, s -> true, "any text");
     }

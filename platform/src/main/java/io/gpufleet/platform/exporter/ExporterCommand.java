@@ -1,8 +1,8 @@
 package io.gpufleet.platform.exporter;
 
 import io.gpufleet.exporter.config.ConfigException;
-import io.gpufleet.exporter.config.ConfigOption;
 import io.gpufleet.exporter.config.ExporterConfig;
+import io.gpufleet.platform.ConfigFlags;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.HashMap;
@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -48,25 +47,12 @@ public final class ExporterCommand implements Callable<Integer> {
 
     /** Adds one {@code --name} option per entry of the exporter's configuration table. */
     public static void addConfigOptions(CommandSpec spec) {
-        for (ConfigOption<?> o : ExporterConfig.OPTIONS) {
-            spec.addOption(OptionSpec.builder("--" + o.name())
-                    .paramLabel("<" + o.name().substring(o.name().lastIndexOf('-') + 1) + ">")
-                    .type(String.class)
-                    .description(o.doc() + " Env " + o.env() + "; default: "
-                            + (o.defaultValue().isEmpty() ? "(none)" : o.defaultValue()) + ".")
-                    .build());
-        }
+        ConfigFlags.add(spec, ExporterConfig.OPTIONS);
     }
 
     /** The config options given on the command line, name → raw value. */
     static Map<String, String> givenFlags(CommandSpec spec, String configFile) {
-        Map<String, String> flags = new HashMap<>();
-        for (ConfigOption<?> o : ExporterConfig.OPTIONS) {
-            OptionSpec os = spec.findOption("--" + o.name());
-            if (os != null && spec.commandLine().getParseResult().hasMatchedOption(os)) {
-                flags.put(o.name(), os.getValue());
-            }
-        }
+        Map<String, String> flags = new HashMap<>(ConfigFlags.given(spec, ExporterConfig.OPTIONS));
         if (configFile != null) flags.put(ExporterConfig.CONFIG_FILE_OPTION, configFile);
         return flags;
     }

@@ -1,5 +1,7 @@
 package io.gpufleet.platform.up;
 
+import io.gpufleet.analytics.AnalyticsRuntime;
+import io.gpufleet.analytics.job.AnalyticsConfig;
 import io.gpufleet.exporter.NodeExporter;
 import io.gpufleet.exporter.collect.GpuState;
 import io.gpufleet.exporter.config.ConfigException;
@@ -64,6 +66,14 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Print the URLs and the final summary only.")
     boolean quiet;
 
+    @Option(names = "--no-analytics", negatable = false,
+            description = "Do not run the stream-analytics job (it starts an embedded Flink MiniCluster, ~5 s).")
+    boolean noAnalytics;
+
+    @Option(names = "--analytics-port", paramLabel = "<port>",
+            description = "Port of the analytics job's /metrics (default: 9250).")
+    int analyticsPort = io.gpufleet.contracts.Ports.ANALYTICS_METRICS;
+
     @Option(names = "--prometheus",
             description = "Also run a local Prometheus (if installed) scraping the exporters, with the rules in alerts/.")
     boolean prometheus;
@@ -109,6 +119,19 @@ public final class UpCommand implements Callable<Integer> {
                     + runtime.exporters().get(runtime.exporters().size() - 1).port()
                     + " on this host; inject a fault: curl -XPOST " + runtime.exporters().get(0).url()
                     + "/sim/faults -d '{\"node\":\"sim-node-00\",\"gpu\":0,\"type\":\"xid\",\"xid\":79}'");
+            AnalyticsRuntime analytics = null;
+            if (!noAnalytics) {
+                try {
+                    analytics = AnalyticsRuntime.start(AnalyticsConfig.from(Map.of("metrics-port",
+                            Integer.toString(analyticsPort))), runtime.fleet().orElseThrow(),
+                            runtime.exporters().stream().map(NodeExporter::collector).toList());
+                    out.println("analytics: Flink job " + analytics.job().getJobID() + " on the simulated fleet; faults, "
+                            + "quota usage and signals on http://localhost:" + analytics.metricsPort() + "/metrics");
+                } catch (Exception e) {
+                    // The exporters are the core of `up`: keep them running and say what is missing.
+                    out.println("analytics: not started (" + e.getMessage() + "); run with --no-analytics to skip it");
+                }
+            }
             Optional<LocalPrometheus> prom = prometheus
                     ? FleetPrometheus.start(runtime.exporters(), bindAddress, prometheusPort, out) : Optional.empty();
             try {
@@ -117,6 +140,7 @@ public final class UpCommand implements Callable<Integer> {
                 out.println(summary(runtime));
             } finally {
                 prom.ifPresent(LocalPrometheus::close);
+                if (analytics != null) analytics.close();
             }
         }
         return 0;

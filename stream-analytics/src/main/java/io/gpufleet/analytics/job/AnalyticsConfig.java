@@ -37,35 +37,29 @@ public record AnalyticsConfig(
     /** Guarantee of the Kafka output topics (EXACTLY_ONCE uses Kafka transactions committed on checkpoints). */
     public enum Delivery { AT_LEAST_ONCE, EXACTLY_ONCE }
 
+    // The exporter's option factories, each rebound to this component's environment prefix.
     private static ConfigOption<String> str(String name, String def, String doc) {
-        return new ConfigOption<>(name, env(name), def, doc, s -> s, s -> true, "any text");
+        return ConfigOption.string(name, def, doc).withEnv(env(name));
     }
 
     private static ConfigOption<Integer> integer(String name, int def, int min, int max, String doc) {
-        return new ConfigOption<>(name, env(name), Integer.toString(def), doc, Integer::parseInt,
-                v -> v >= min && v <= max, "an integer within " + min + ".." + max);
+        return ConfigOption.integer(name, def, min, max, doc).withEnv(env(name));
     }
 
     private static ConfigOption<Double> ratio(String name, double def, String doc) {
-        return new ConfigOption<>(name, env(name), Double.toString(def), doc, Double::parseDouble,
-                v -> v >= 0 && v <= 1, "a number within 0..1");
+        return ConfigOption.ratio(name, def, doc).withEnv(env(name));
     }
 
     private static ConfigOption<Boolean> bool(String name, boolean def, String doc) {
-        return new ConfigOption<>(name, env(name), Boolean.toString(def), doc, s -> {
-            if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) return Boolean.parseBoolean(s);
-            throw new IllegalArgumentException("must be true or false");
-        }, v -> true, "true or false");
+        return ConfigOption.bool(name, def, doc).withEnv(env(name));
     }
 
     private static ConfigOption<Duration> duration(String name, String def, Duration min, String doc) {
-        ConfigOption<Duration> d = ConfigOption.duration(name, def, min, doc);
-        return new ConfigOption<>(name, env(name), def, doc, d.parser(), d.valid(), d.validDoc());
+        return ConfigOption.duration(name, def, min, doc).withEnv(env(name));
     }
 
     private static <E extends Enum<E>> ConfigOption<E> choice(String name, E def, Class<E> type, String doc) {
-        ConfigOption<E> c = ConfigOption.choice(name, def, type, doc);
-        return new ConfigOption<>(name, env(name), c.defaultValue(), c.doc(), c.parser(), c.valid(), c.validDoc());
+        return ConfigOption.choice(name, def, type, doc).withEnv(env(name));
     }
 
     /** GPUFLEET_ANALYTICS_ plus the name in upper snake case. */

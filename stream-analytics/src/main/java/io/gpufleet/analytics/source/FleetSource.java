@@ -29,6 +29,8 @@ public final class FleetSource implements GeneratorFunction<Long, GpuSample> {
     private final String fleetName;
     private transient SimulatedFleet fleet;
     private transient List<Collector> collectors;
+    /** Whether the collectors are this source's own (it then also drains the nodes' events). */
+    private transient boolean ownCollectors;
     private transient List<GpuSample> pass;
     private transient long passNumber;
 
@@ -47,6 +49,12 @@ public final class FleetSource implements GeneratorFunction<Long, GpuSample> {
     public void open(SourceReaderContext ctx) {
         fleet = InProcessFleets.get(fleetName);
         passNumber = -1; // transient fields start at 0 after deserialization
+        var shared = InProcessFleets.collectors(fleetName);
+        ownCollectors = shared.isEmpty();
+        if (shared.isPresent()) {
+            collectors = shared.get();
+            return;
+        }
         collectors = new ArrayList<>();
         for (SimulatedNode n : fleet.nodes()) {
             collectors.add(new Collector(n, n, new HealthEvaluator(HealthPolicy.DEFAULT), fleet.clock(),
@@ -62,7 +70,7 @@ public final class FleetSource implements GeneratorFunction<Long, GpuSample> {
             List<GpuSample> out = new ArrayList<>(gpus);
             for (int i = 0; i < collectors.size(); i++) {
                 Collector c = collectors.get(i);
-                c.recordEvents(fleet.nodes().get(i).awaitEvents(Duration.ZERO));
+                if (ownCollectors) c.recordEvents(fleet.nodes().get(i).awaitEvents(Duration.ZERO));
                 NodeSnapshot s = c.collectOnce();
                 out.addAll(SnapshotSamples.of(s));
             }
