@@ -32,11 +32,12 @@ public final class ExporterBench implements Callable<Integer> {
     @Option(names = "--gpus", split = ",", paramLabel = "<n>", description = "GPU counts to measure (default: 8,64).")
     int[] gpus = {8, 64};
 
-    @Option(names = "--scrapes", paramLabel = "<n>", description = "Timed scrapes per size (default: 2000).")
-    int scrapes = 2000;
+    @Option(names = "--scrapes", paramLabel = "<n>", description = "Timed scrapes per size (default: 5000).")
+    int scrapes = 5000;
 
-    @Option(names = "--warmup", paramLabel = "<n>", description = "Untimed scrapes first (default: 300).")
-    int warmup = 300;
+    @Option(names = "--warmup", paramLabel = "<n>",
+            description = "Untimed scrapes first, so the HTTP path is compiled as in a long-running exporter (default: 2000).")
+    int warmup = 2000;
 
     @Option(names = "--cpu-seconds", paramLabel = "<s>",
             description = "Window without scrapes in which CPU per collection is measured (default: 20).")
