@@ -54,6 +54,16 @@ public final class ChurnReplay {
 
     public static Result run(String policy, Profile profile, List<TraceNode> nodes, List<TracePod> pods,
                              List<TypicalPod> fragTypical, long seed) {
+        return run(policy, profile, nodes, pods, fragTypical, seed, 1);
+    }
+
+    /**
+     * @param durationScale run times ({@code deletion − creation}) are multiplied by this (the trace's pods mostly
+     *                      run for minutes over months of arrivals; stretching them studies a loaded cluster)
+     */
+    public static Result run(String policy, Profile profile, List<TraceNode> nodes, List<TracePod> pods,
+                             List<TypicalPod> fragTypical, long seed, double durationScale) {
+        if (!(durationScale > 0)) throw new IllegalArgumentException("replay: duration scale must be > 0, was " + durationScale);
         List<TracePod> order = new ArrayList<>(pods);
         for (TracePod p : order) {
             if (p.creationTime() < 0) throw new IllegalArgumentException("replay: pod " + p.name() + " has no creation_time (the pod list needs creation_time and deletion_time columns)");
@@ -80,7 +90,10 @@ public final class ChurnReplay {
             Decision d = s.schedule(TraceCluster.request(p));
             if (d.placed()) {
                 fragSum += refresh(state.node(d.allocation().node()), frag, nodeFrag);
-                if (p.deletionTime() >= p.creationTime()) leaving.add(new Departure(p.deletionTime(), p.name()));
+                if (p.deletionTime() >= p.creationTime()) {
+                    long leaves = p.creationTime() + Math.round((p.deletionTime() - p.creationTime()) * durationScale);
+                    leaving.add(new Departure(leaves, p.name()));
+                }
             } else {
                 failed.merge(p.kind(), 1, Integer::sum);
                 failedCount++;

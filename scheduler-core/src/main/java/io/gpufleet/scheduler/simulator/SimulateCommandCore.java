@@ -26,7 +26,7 @@ import java.util.Map;
  * fragmentation ratio at 60/80/90%; failed pods by kind), writes {@code curves.csv}, {@code runs.csv} and
  * {@code alloc.png} to the output folder and ends with one {@code RESULT simulate ...} line per policy. With
  * {@code --replay}, pods arrive at creation_time and leave at deletion_time (one run per policy); it writes
- * {@code replay-<policy>.csv} and prints metrics over time. {@code --nodes}/{@code --pods} default to the
+ * {@code replay-<policy>.csv} and prints metrics over time; {@code --duration-scale k} stretches run times k-fold. {@code --nodes}/{@code --pods} default to the
  * Alibaba trace found under a {@code shared/traces/} folder above the working directory.
  */
 public final class SimulateCommandCore {
@@ -194,12 +194,13 @@ public final class SimulateCommandCore {
 
     private static int replay(Options o, List<TraceNode> nodes, List<TracePod> pods, String trace, PrintStream out) throws IOException {
         List<TypicalPod> fragTypical = Policies.count(pods).typical(o.coverage);
-        out.println("replay with departures (creation_time / deletion_time), node order of seed " + o.firstSeed);
+        out.println("replay with departures (creation_time / deletion_time, run times x " + o.durationScale + "), node order of seed " + o.firstSeed);
         List<ChurnReplay.Result> results = new ArrayList<>();
+        long t0 = System.nanoTime();
         for (int i = 0; i < o.policies.size(); i++) {
             String p = o.policies.get(i);
-            results.add(ChurnReplay.run(p, Policies.forRun(p, o.firstSeed, pods), nodes, pods, fragTypical, o.firstSeed));
-            progress(out, i + 1, o.policies.size(), System.nanoTime());
+            results.add(ChurnReplay.run(p, Policies.forRun(p, o.firstSeed, pods), nodes, pods, fragTypical, o.firstSeed, o.durationScale));
+            progress(out, i + 1, o.policies.size(), t0);
         }
         out.println();
         long start = Long.MAX_VALUE, end = Long.MIN_VALUE;
@@ -238,12 +239,12 @@ public final class SimulateCommandCore {
     /** Parsed flags. */
     static final class Options {
         static final String USAGE = "usage: simulate --nodes <csv> --pods <csv> --policies " + String.join(",", Policies.ALL)
-                + " --seeds 10 --load 130 --out <dir> [--first-seed 42] [--threads N] [--coverage 0.95] [--replay]";
+                + " --seeds 10 --load 130 --out <dir> [--first-seed 42] [--threads N] [--coverage 0.95] [--replay [--duration-scale 1]]";
         Path nodes, pods, out = Path.of("simulate-out");
         List<String> policies = Policies.ALL;
         int seeds = 10, threads = Runtime.getRuntime().availableProcessors();
         long firstSeed = 42;
-        double load = 130, coverage = 0.95;
+        double load = 130, coverage = 0.95, durationScale = 1;
         boolean replay;
 
         /** Parses; {@code null} means help was asked. */
@@ -269,6 +270,7 @@ public final class SimulateCommandCore {
                     case "--first-seed" -> o.firstSeed = integer(a, v, 0, Integer.MAX_VALUE);
                     case "--load" -> o.load = decimal(a, v, 1, 1000);
                     case "--coverage" -> o.coverage = decimal(a, v, 0.01, 1);
+                    case "--duration-scale" -> o.durationScale = decimal(a, v, 0.001, 1e6);
                     default -> throw new IllegalArgumentException("unknown flag " + a);
                 }
             }

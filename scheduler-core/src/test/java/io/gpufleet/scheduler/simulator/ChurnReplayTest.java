@@ -32,6 +32,17 @@ class ChurnReplayTest {
     }
 
     @Test
+    void stretchedRunTimesKeepPodsLonger() {
+        List<TraceNode> nodes = List.of(new TraceNode("n", 8000, 65536, 1, "T4"));
+        // a runs 0..10, stretched 3x to 0..30: c (arriving at 10) and d (at 25) find the GPU taken.
+        List<TracePod> pods = List.of(pod("a", 1000, 0, 10), pod("c", 1000, 10, 30), pod("d", 1000, 25, 26), pod("e", 1000, 31, 40));
+        ChurnReplay.Result r = ChurnReplay.run("bestfit", Policies.load("bestfit"), nodes, pods, List.of(), -1, 3);
+        assertEquals(2, r.failed().get(TracePod.Kind.WHOLE));
+        assertEquals(new ChurnReplay.Sample(31, 1, 100, 0, 2), r.samples().get(3));
+        assertEquals(1, ChurnReplay.run("bestfit", Policies.load("bestfit"), nodes, pods, List.of(), -1, 1).failedTotal());
+    }
+
+    @Test
     void needsCreationTimes() {
         List<TraceNode> nodes = List.of(new TraceNode("n", 8000, 65536, 1, "T4"));
         var e = assertThrows(IllegalArgumentException.class, () -> ChurnReplay.run("fgd", Policies.load("fgd"), nodes,

@@ -16,7 +16,7 @@ import java.util.Set;
  * pods).
  *
  * <p>Arguments: {@code coverage} (share of arrived pods the typical shapes cover, default 0.95), {@code scale}
- * (score grid {@code int(scale · sigmoid(ΔF / 1000))}, default 40; FGD uses 100), {@code cpuOnlyExact} (0/1,
+ * (score grid {@code int(scale · sigmoid(ΔF / 1000))}, default 45; FGD uses 100), {@code cpuOnlyExact} (0/1,
  * default 1), {@code repeated} (0/1, default 0: the fragment variant that counts copies of each typical pod
  * limited by CPU, see {@link io.gpufleet.scheduler.plugins.fgd.Fragmentation}).
  */
@@ -28,7 +28,7 @@ public final class GpufleetScore extends FgdScore {
     public GpufleetScore(Map<String, Object> args, FrameworkHandle handle) {
         super(NAME, args, handle, Set.of("scale", "cpuOnlyExact", "repeated"), 0.95,
                 Profile.number(args, NAME, "repeated", 0, 0, 1) >= 0.5);
-        scale = Profile.number(args, NAME, "scale", 40, 1, 10_000);
+        scale = Profile.number(args, NAME, "scale", 45, 1, 10_000);
         cpuOnlyExact = Profile.number(args, NAME, "cpuOnlyExact", 1, 0, 1) >= 0.5;
     }
 
