@@ -12,6 +12,8 @@ import io.gpufleet.scheduler.quota.QuotaTree;
 import io.gpufleet.scheduler.quota.Resources;
 import io.gpufleet.scheduler.state.ClusterState;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -38,7 +40,9 @@ import java.util.TreeMap;
  * <p>Measure: {@code System.nanoTime()} around every {@link Scheduler#schedule} call; decisions/s is decisions
  * over the wall time of the whole measured loop (departures included, request generation not). A warm-up pass
  * of up to 20 000 decisions on a separate cluster precedes the measured pass so the JIT has compiled the hot
- * path. {@link #main} repeats the measured pass and reports medians.
+ * path. {@link #main} repeats the measured pass and reports medians. Decisions per CPU-second of the scheduling
+ * thread, and the thread CPU time of every 8th decision, are reported too: on a shared machine they show the
+ * scheduler's own cost when wall time is inflated by other load.
  */
 public final class SchedulerBench {
     private SchedulerBench() {}
@@ -46,7 +50,11 @@ public final class SchedulerBench {
     /** One measured pass. */
     public record Result(int nodes, int decisions, int placed, int unschedulable, int preemptions,
                          double decisionsPerSecond, double p50Ms, double p99Ms, double maxMs, double gpuUsedPct,
-                         Map<String, Integer> unschedulableReasons) {}
+                         Map<String, Integer> unschedulableReasons, double decisionsPerCpuSecond, double cpuP50Ms,
+                         double cpuP99Ms) {}
+
+    /** Every 8th decision is also timed in thread CPU time (a system call, so not every one). */
+    private static final int CPU_SAMPLE = 8;
 
     private static final String[] MODELS = {"H100-SXM5-80GB", "A100-SXM4-80GB", "V100-SXM2-32GB", "A10-24GB", "T4-16GB"};
     private static final String[] TEAMS = {"research-a", "research-b", "research-c", "research-d", "prod-a", "prod-b", "prod-c", "prod-d"};
@@ -79,16 +87,24 @@ public final class SchedulerBench {
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<String> running = new ArrayList<>();
         long[] lat = new long[requests];
+        long[] cpuLat = new long[requests / CPU_SAMPLE + 1];
+        int cpuSamples = 0;
         int decisions = 0, placed = 0, preemptions = 0, nextProgress = 5000;
         Map<String, Integer> reasons = new TreeMap<>();
         long limit = state.gpuMilliCapacity() * targetUsePct / 100;
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        boolean cpuTime = threads.isCurrentThreadCpuTimeSupported();
+        long cpuStart = cpuTime ? threads.getCurrentThreadCpuTime() : 0;
         long start = System.nanoTime();
         for (List<Request> unit : stream) {
             for (Request r : unit) {
                 if (decisions == requests) break;
+                boolean sample = cpuTime && decisions % CPU_SAMPLE == 0;
+                long c0 = sample ? threads.getCurrentThreadCpuTime() : 0;
                 long t0 = System.nanoTime();
                 Decision d = scheduler.schedule(r);
                 lat[decisions++] = System.nanoTime() - t0;
+                if (sample) cpuLat[cpuSamples++] = threads.getCurrentThreadCpuTime() - c0;
                 if (d.placed()) {
                     placed++;
                     running.add(r.name());
@@ -115,13 +131,19 @@ public final class SchedulerBench {
             if (decisions == requests) break;
         }
         long wall = System.nanoTime() - start;
+        // CPU time of the scheduling thread: unlike wall time it does not count time other processes took the core.
+        long cpu = cpuTime ? threads.getCurrentThreadCpuTime() - cpuStart : 0;
         long[] sorted = Arrays.copyOf(lat, decisions);
         Arrays.sort(sorted);
         double p50 = sorted[decisions / 2] / 1e6;
         double p99 = sorted[Math.max(0, (int) Math.ceil(decisions * 0.99) - 1)] / 1e6;
         double max = sorted[decisions - 1] / 1e6;
+        long[] cpuSorted = Arrays.copyOf(cpuLat, cpuSamples);
+        Arrays.sort(cpuSorted);
+        double cpuP50 = cpuSamples == 0 ? 0 : cpuSorted[cpuSamples / 2] / 1e6;
+        double cpuP99 = cpuSamples == 0 ? 0 : cpuSorted[Math.max(0, (int) Math.ceil(cpuSamples * 0.99) - 1)] / 1e6;
         return new Result(nodeCount, decisions, placed, decisions - placed, preemptions, decisions / (wall / 1e9), p50, p99, max,
-                100.0 * state.gpuMilliUsed() / state.gpuMilliCapacity(), reasons);
+                100.0 * state.gpuMilliUsed() / state.gpuMilliCapacity(), reasons, cpu > 0 ? decisions / (cpu / 1e9) : 0, cpuP50, cpuP99);
     }
 
     /**
@@ -241,8 +263,9 @@ public final class SchedulerBench {
         double[] dps = new double[repeats], p50 = new double[repeats], p99 = new double[repeats];
         for (int i = 0; i < repeats; i++) {
             Result r = pass(nodes, requests, seed, out, profile, target);
-            out.printf(Locale.ROOT, "repeat %d: %.0f decisions/s, p50 %.4f ms, p99 %.4f ms, max %.2f ms, placed %d, unschedulable %d, preemptions %d, GPU use %.1f%%%n",
-                    i + 1, r.decisionsPerSecond(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.placed(), r.unschedulable(), r.preemptions(), r.gpuUsedPct());
+            out.printf(Locale.ROOT, "repeat %d: %.0f decisions/s (%.0f per CPU-second), p50 %.4f ms, p99 %.4f ms, max %.2f ms, placed %d, unschedulable %d, preemptions %d, GPU use %.1f%%%n",
+                    i + 1, r.decisionsPerSecond(), r.decisionsPerCpuSecond(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.placed(), r.unschedulable(), r.preemptions(), r.gpuUsedPct());
+            out.printf(Locale.ROOT, "  thread CPU time per decision (every %dth): p50 %.4f ms, p99 %.4f ms%n", CPU_SAMPLE, r.cpuP50Ms(), r.cpuP99Ms());
             out.println("  unschedulable by reason: " + r.unschedulableReasons());
             dps[i] = r.decisionsPerSecond();
             p50[i] = r.p50Ms();

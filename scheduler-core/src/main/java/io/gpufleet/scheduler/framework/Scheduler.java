@@ -1,5 +1,6 @@
 package io.gpufleet.scheduler.framework;
 
+import io.gpufleet.contracts.GpuAssignment;
 import io.gpufleet.scheduler.allocator.CardAllocator;
 import io.gpufleet.scheduler.gang.GangRegistry;
 import io.gpufleet.scheduler.model.Allocation;
@@ -28,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * Bind, PostFilter when nothing fits), the queue and the waiting pods. Plugins are created from a {@link Profile}
  * through a {@link PluginRegistry}. Single-threaded and free of I/O; time comes from the injected clock.
  *
- * <p>PostFilter runs when no node fits, and also (for clean-up only, its nomination ignored) when a PreFilter
- * rejects the pod.
+ * <p>PostFilter runs when no node fits; after a PreFilter "no room in the cluster" answer ({@link Status#noRoom})
+ * it runs with no rejections and may still nominate a node (reclaim); after any other PreFilter rejection it runs
+ * for clean-up only (a gang releases its waiting members) and its nomination is ignored.
  *
  * <p>Node search follows kube-scheduler: nodes are visited round-robin from where the previous cycle stopped, and
  * the search stops once {@code numFeasibleNodesToFind} feasible nodes were found (adaptive share of the cluster, at
@@ -219,6 +221,10 @@ public final class Scheduler implements FrameworkHandle {
         List<Decision> out = new ArrayList<>();
         out.addAll(expireWaiting());
         Instant now = clock.instant();
+        if (blockingGang != null && !queue.containsGang(blockingGang)) {
+            // The blocking gang was deleted (or placed outside the queue): nothing to wait for any more.
+            blockingGang = null;
+        }
         List<QueuedUnit> held = new ArrayList<>();
         List<QueuedUnit> retry = new ArrayList<>();
         int rounds = queue.size();
@@ -305,6 +311,44 @@ public final class Scheduler implements FrameworkHandle {
         return Collections.unmodifiableCollection(new ArrayList<>(waiting.keySet()));
     }
 
+    /**
+     * Takes back a pod that already runs (a restarted scheduler reading the {@code gpufleet.io/gpu-assignment}
+     * annotations): its capacity is assumed exactly as recorded, Reserve plugins account it (quota usage, gang
+     * membership) and it is bound, without filters or scores. Refused, with the state unchanged, when the recorded
+     * GPUs do not exist, do not fit, or a Reserve plugin refuses (e.g. the quota's max shrank below its usage).
+     */
+    public Decision adopt(Request r, GpuAssignment assignment) {
+        cycleBound = new ArrayList<>();
+        cycleReleased = new ArrayList<>();
+        NodeState node = state.node(assignment.node());
+        if (node == null) return unschedulable(r, "node " + assignment.node() + " is unknown", emptyRejections(), 0, List.of());
+        Allocation a = new Allocation(r, node.name(), assignment.gpus());
+        for (GpuAssignment.Share g : assignment.gpus()) {
+            if (g.index() < 0 || g.index() >= node.gpuCount()) break; // checkFits names it
+            if (g.coreMilli() != r.coreOnCard() || g.memoryMiB() != r.memoryOnCard(node.cardMemory(g.index()))) {
+                return unschedulable(r, "cannot adopt: GPU " + g.index() + " share " + g.coreMilli() + "m/" + g.memoryMiB()
+                        + "MiB does not match the pod's request", emptyRejections(), 0, List.of());
+            }
+        }
+        String why = state.checkFits(a);
+        if (why != null) return unschedulable(r, "cannot adopt: " + why, emptyRejections(), 0, List.of());
+        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
+        CycleState cycle = new CycleState(r);
+        state.assume(a);
+        for (ReservePlugin p : reservers) {
+            Status s = p.reserve(cycle, a);
+            if (!s.ok()) {
+                state.forget(a.pod());
+                for (int j = reservers.length - 1; j >= 0; j--) reservers[j].unreserve(a);
+                return unschedulable(r, "cannot adopt: " + s.plugin() + ": " + s.reason(), emptyRejections(), 0, List.of());
+            }
+        }
+        String bindError = bind(a);
+        if (bindError != null) return unschedulable(r, bindError, emptyRejections(), 0, List.of());
+        return new Decision(r.name(), Decision.Outcome.BOUND, a, null, emptyRejections(), List.of(), 0, 1, List.of(),
+                cycleBound, cycleReleased);
+    }
+
     /** One scheduling cycle for {@code r} now, outside the queue. */
     public Decision schedule(Request r) {
         cycleBound = new ArrayList<>();
@@ -315,15 +359,22 @@ public final class Scheduler implements FrameworkHandle {
         }
         if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
         CycleState cycle = new CycleState(r);
+        Status noRoom = null;
         for (PreFilterPlugin p : preFilters) {
             Status s = p.preFilter(cycle, r);
-            if (!s.ok()) {
-                // PostFilter still runs so plugins can clean up (a gang releases its waiting members); no node was
-                // looked at, so there is nothing to nominate.
-                for (PostFilterPlugin pf : postFilters) if (pf.postFilter(cycle, r, emptyRejections()).stop()) break;
-                return unschedulable(r, s.plugin() + ": " + s.reason(), emptyRejections(), 0, List.of());
+            if (s.ok()) continue;
+            if (s.resolvable()) {
+                // Out of room cluster-wide: finish the PreFilters (cycle state), skip the node scan, and let
+                // PostFilter look for room (it sees no rejections, so every node is a candidate).
+                if (noRoom == null) noRoom = s;
+                continue;
             }
+            // PostFilter still runs so plugins can clean up (a gang releases its waiting members); nothing is
+            // nominated for a pod that cannot run as asked.
+            for (PostFilterPlugin pf : postFilters) if (pf.postFilter(cycle, r, emptyRejections()).stop()) break;
+            return unschedulable(r, s.plugin() + ": " + s.reason(), emptyRejections(), 0, List.of());
         }
+        if (noRoom != null) return postFilter(cycle, r, emptyRejections(), 0, noRoom.plugin() + ": " + noRoom.reason());
         int n = state.size();
         ensureScratch(n);
         int want = numFeasibleNodesToFind(n);
@@ -359,7 +410,7 @@ public final class Scheduler implements FrameworkHandle {
         if (n > 0) nextStart = (nextStart + visited) % n;
         Decision.Rejections rejections = new Decision.Rejections(state,
                 Arrays.copyOf(rejectedNodes, rejected), Arrays.copyOf(rejectedWhy, rejected));
-        if (found == 0) return postFilter(cycle, r, rejections, visited);
+        if (found == 0) return postFilter(cycle, r, rejections, visited, "no node fits (" + rejections.count() + " rejected)");
 
         int best = 0;
         if (found > 1 && scorers.length > 0) {
@@ -452,7 +503,7 @@ public final class Scheduler implements FrameworkHandle {
         return a;
     }
 
-    private Decision postFilter(CycleState cycle, Request r, Decision.Rejections rejections, int visited) {
+    private Decision postFilter(CycleState cycle, Request r, Decision.Rejections rejections, int visited, String reason) {
         for (PostFilterPlugin p : postFilters) {
             PostFilterResult res = p.postFilter(cycle, r, rejections);
             if (res.node() != null) {
@@ -476,7 +527,7 @@ public final class Scheduler implements FrameworkHandle {
             }
             if (res.stop()) break;
         }
-        return unschedulable(r, "no node fits (" + rejections.count() + " rejected)", rejections, visited, List.of());
+        return unschedulable(r, reason, rejections, visited, List.of());
     }
 
     private void expireOverdue() {

@@ -103,6 +103,10 @@ final class SchedulingQueue {
         return false;
     }
 
+    boolean containsGang(String podGroup) {
+        return gangUnits.containsKey(podGroup);
+    }
+
     int size() {
         return size;
     }

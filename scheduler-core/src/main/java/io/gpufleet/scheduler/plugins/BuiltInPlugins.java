@@ -32,7 +32,7 @@ public final class BuiltInPlugins {
                 .register(NodeResourcesFit.NAME, (args, h) -> { noArgs(NodeResourcesFit.NAME, args); return new NodeResourcesFit(); })
                 .register(GpuHealthPlugin.NAME, (args, h) -> { noArgs(GpuHealthPlugin.NAME, args); return new GpuHealthPlugin(); })
                 .register(Constraints.NAME, (args, h) -> { noArgs(Constraints.NAME, args); return new Constraints(h); })
-                .register(GpuShare.NAME, (args, h) -> { noArgs(GpuShare.NAME, args); return new GpuShare(); })
+                .register(GpuShare.NAME, (args, h) -> { noArgs(GpuShare.NAME, args); return new GpuShare(h); })
                 .register(ResourceFitScore.BINPACK, (args, h) -> new ResourceFitScore(ResourceFitScore.BINPACK, args))
                 .register(ResourceFitScore.SPREAD, (args, h) -> new ResourceFitScore(ResourceFitScore.SPREAD, args))
                 .register(TopologyScore.NAME, (args, h) -> { noArgs(TopologyScore.NAME, args); return new TopologyScore(h); })

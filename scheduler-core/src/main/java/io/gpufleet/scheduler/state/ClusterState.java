@@ -33,6 +33,11 @@ public final class ClusterState {
     private final Map<String, Placement> placements = new LinkedHashMap<>();
     private long cpuCapacity, memCapacity, gpuMilliCapacity, gpuMemCapacity;
     private long cpuUsed, memUsed, gpuMilliUsed, gpuMemUsed;
+    // Cluster-wide counts for early exits: nodes by number of free whole GPUs, and by largest free compute on one
+    // card in 50-milli buckets. Kept exact on every node change.
+    private final int[] nodesByFreeWhole = new int[Node.MAX_GPUS + 1];
+    private final int[] nodesByMaxCore = new int[Gpu.COMPUTE_MILLI / CORE_BUCKET + 1];
+    private static final int CORE_BUCKET = 50;
 
     /** Adds a node (all GPUs healthy and free). */
     public NodeState addNode(Node node) {
@@ -53,6 +58,7 @@ public final class ClusterState {
         TopologyTable topo = topologies.computeIfAbsent(TopologyTable.signature(node), k -> new TopologyTable(node.gpus()));
         NodeState s = new NodeState(nodes.size(), node, topo, models);
         nodes.add(s);
+        count(s, 1);
         byName.put(node.name(), s);
         for (Gpu g : node.gpus()) byUuid.put(g.uuid(), new int[] {s.id(), g.index()});
         cpuCapacity += node.cpuMilli();
@@ -60,6 +66,29 @@ public final class ClusterState {
         gpuMilliCapacity += s.gpuMilliCapacity();
         gpuMemCapacity += s.gpuMemoryCapacity();
         return s;
+    }
+
+    private void refresh(NodeState n) {
+        count(n, -1);
+        n.recompute();
+        count(n, 1);
+    }
+
+    private void count(NodeState n, int delta) {
+        nodesByFreeWhole[Integer.bitCount(n.fullFreeMask())] += delta;
+        nodesByMaxCore[n.maxCoreFree() / CORE_BUCKET] += delta;
+    }
+
+    /** Whether some node has at least {@code k} free whole healthy GPUs (any model): O(GPUs per node). */
+    public boolean anyNodeWithFreeWholeGpus(int k) {
+        for (int i = Math.max(k, 0); i < nodesByFreeWhole.length; i++) if (nodesByFreeWhole[i] > 0) return true;
+        return false;
+    }
+
+    /** Whether some node may have a healthy GPU with {@code core} milli free (upper bound, 50-milli buckets). */
+    public boolean anyNodeWithCoreFree(int core) {
+        for (int i = core / CORE_BUCKET; i < nodesByMaxCore.length; i++) if (nodesByMaxCore[i] > 0) return true;
+        return false;
     }
 
     public int size() { return nodes.size(); }
@@ -139,7 +168,7 @@ public final class ClusterState {
             n.coreFree[s.index()] -= s.coreMilli();
             n.cardMemFree[s.index()] -= s.memoryMiB();
         }
-        n.recompute();
+        refresh(n);
         n.pods.add(a.pod());
         placements.put(a.pod(), new Placement(a, n.id(), bound));
         cpuUsed += r.cpuMilli();
@@ -167,7 +196,7 @@ public final class ClusterState {
             n.coreFree[s.index()] += s.coreMilli();
             n.cardMemFree[s.index()] += s.memoryMiB();
         }
-        n.recompute();
+        refresh(n);
         n.pods.remove(pod);
         cpuUsed -= a.request().cpuMilli();
         memUsed -= a.request().memoryMiB();
@@ -190,7 +219,7 @@ public final class ClusterState {
         if (index < 0 || index >= n.gpuCount()) throw new IllegalArgumentException("node " + nodeName + " has no GPU " + index);
         if (healthy) n.healthyMask |= 1 << index;
         else n.healthyMask &= ~(1 << index);
-        n.recompute();
+        refresh(n);
         return podsOn(n, 1 << index);
     }
 

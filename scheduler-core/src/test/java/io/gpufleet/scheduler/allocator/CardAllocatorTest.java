@@ -87,4 +87,20 @@ class CardAllocatorTest {
         assertEquals(83, t.quality(0b1100));
         assertEquals(t.bestSet(0b1111, 2), t.bestSet(0b1111, 2), "cached answer is stable");
     }
+
+    @Test
+    void largeNodesUseTheGreedySearchAndStillKeepLinkedPairsTogether() {
+        Node big = io.gpufleet.scheduler.bench.SyntheticCluster.node("big", io.gpufleet.scheduler.bench.SyntheticCluster.Wiring.PAIRS,
+                "A10", 24_000, 16, 128_000, 512_000, Map.of());
+        TopologyTable t = new TopologyTable(big.gpus());
+        int set = t.bestSet(0xFFFF, 4);
+        assertEquals(4, Integer.bitCount(set));
+        for (int c = set; c != 0; c &= c - 1) {
+            int i = Integer.numberOfTrailingZeros(c);
+            assertTrue((set & (1 << (i ^ 1))) != 0, "GPU " + i + " comes with its NVLink peer: " + Integer.toBinaryString(set));
+        }
+        // With GPU 1 taken, its partner 0 is the odd one out: a 2-set is still a linked pair.
+        int pair = t.bestSet(0xFFFF & ~0b10, 2);
+        assertEquals(4, t.links(Integer.numberOfTrailingZeros(pair), 31 - Integer.numberOfLeadingZeros(pair)));
+    }
 }

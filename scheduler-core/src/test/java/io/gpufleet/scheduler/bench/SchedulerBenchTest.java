@@ -22,7 +22,8 @@ class SchedulerBenchTest {
         assertEquals(r.decisions(), r.placed() + r.unschedulable());
         assertTrue(r.placed() > r.decisions() / 2, "most pods fit a cluster held at 85%: " + r);
         assertTrue(r.p50Ms() > 0 && r.p50Ms() <= r.p99Ms() && r.p99Ms() <= r.maxMs(), r.toString());
-        assertTrue(r.decisionsPerSecond() > 0);
+        assertTrue(r.decisionsPerSecond() > 0 && r.decisionsPerCpuSecond() > 0, r.toString());
+        assertTrue(r.cpuP50Ms() <= r.cpuP99Ms(), r.toString());
         assertTrue(r.gpuUsedPct() > 50 && r.gpuUsedPct() <= 100, "departures hold use near the 85% target: " + r);
         assertTrue(Pattern.compile("  5\\d{3}/6000 decisions").matcher(buf.toString(StandardCharsets.UTF_8)).find(), "progress is printed");
         assertThrows(IllegalArgumentException.class, () -> SchedulerBench.run(0, 10, 1, null));

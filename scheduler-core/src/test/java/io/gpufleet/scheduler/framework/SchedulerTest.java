@@ -15,6 +15,7 @@ import io.gpufleet.scheduler.model.NodeLabels;
 import io.gpufleet.scheduler.model.Request;
 import io.gpufleet.scheduler.quota.QuotaTree;
 import io.gpufleet.scheduler.state.ClusterState;
+import io.gpufleet.scheduler.state.NodeState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +50,12 @@ class SchedulerTest {
         Decision d = scheduler(s).schedule(Request.builder("p").gpus(4).build());
         assertFalse(d.placed());
         assertNull(d.allocation());
-        assertEquals(1, d.rejections().count());
-        assertTrue(d.rejections().reason(0).message().contains("fewer"), d.rejections().reason(0).toString());
+        // The cluster-wide count answers without visiting nodes.
+        assertEquals(0, d.nodesEvaluated());
+        assertTrue(d.reason().contains("no node in the cluster has 4 free whole GPUs"), d.reason());
+        Decision two = scheduler(s).schedule(Request.builder("q").gpus(2).allowedModels(Set.of("A100-SXM4-80GB")).build());
+        assertFalse(two.placed());
+        assertTrue(two.reason().contains("A100"), two.reason());
         assertEquals(0, s.placedCount());
         assertEquals(0, s.gpuMilliUsed());
     }
@@ -68,7 +73,7 @@ class SchedulerTest {
         assertEquals(0, s.node("a").coreFree(1));
         Decision ninth = sch.schedule(Request.builder("p8").gpus(1).gpuCoreMilli(250).gpuMemoryMiB(1000).build());
         assertFalse(ninth.placed());
-        assertEquals("gpushare", ninth.rejections().reason(0).plugin());
+        assertTrue(ninth.reason().startsWith("gpushare: no GPU in the cluster has 250 milli"), ninth.reason());
         // A memory-only share still fits: compute is not asked.
         assertTrue(sch.schedule(Request.builder("m").gpus(1).gpuMemoryMiB(1000).build()).placed());
     }
@@ -179,4 +184,38 @@ class SchedulerTest {
             }
         }
     }
+
+    @Test
+    void assignmentAnnotationRoundTripsAndRebuildsState() {
+        ClusterState s = Fixtures.state(Fixtures.nvswitch("n"), Fixtures.pcie("p", 4));
+        QuotaTree quotas = new QuotaTree(List.of(new io.gpufleet.scheduler.quota.QuotaSpec("team", null, null, null)));
+        Scheduler sch = Schedulers.create(s, quotas, new TestClock());
+        Request r = Request.builder("ns/train").gpus(2).gpuCoreMilli(400).gpuMemoryMiB(10_000).quotaGroup("team").build();
+        Decision d = sch.schedule(r);
+        String json = d.allocation().toAssignment().toJson();
+        io.gpufleet.contracts.GpuAssignment back = io.gpufleet.contracts.GpuAssignment.parse(json);
+        assertEquals(d.allocation().gpus(), back.gpus());
+
+        // A restarted scheduler rebuilds the same state from the annotation.
+        ClusterState fresh = Fixtures.state(Fixtures.nvswitch("n"), Fixtures.pcie("p", 4));
+        QuotaTree freshQuotas = new QuotaTree(List.of(new io.gpufleet.scheduler.quota.QuotaSpec("team", null, null, null)));
+        Scheduler restarted = Schedulers.create(fresh, freshQuotas, new TestClock());
+        Decision adopted = restarted.adopt(r, back);
+        assertEquals(Decision.Outcome.BOUND, adopted.outcome(), adopted.explain());
+        assertEquals(s.gpuMilliUsed(), fresh.gpuMilliUsed());
+        assertEquals(quotas.used("team"), freshQuotas.used("team"));
+        NodeState before = s.node(d.allocation().node()), after = fresh.node(d.allocation().node());
+        for (int i = 0; i < before.gpuCount(); i++) assertEquals(before.coreFree(i), after.coreFree(i));
+        // Adopting it twice, a share that differs from the request, or more than the GPUs hold is refused.
+        assertFalse(restarted.adopt(r, back).placed());
+        Decision mismatch = restarted.adopt(Request.builder("ns/x").gpus(2).gpuCoreMilli(700).gpuMemoryMiB(10_000).build(), back);
+        assertTrue(mismatch.reason().contains("does not match"), mismatch.reason());
+        assertTrue(restarted.adopt(r.withName("ns/b"), back).placed(), "600 milli left on each card: a second 400 fits");
+        Decision full = restarted.adopt(r.withName("ns/c"), back);
+        assertFalse(full.placed());
+        assertTrue(full.reason().contains("compute"), full.reason());
+        assertEquals(2 * 2 * 400, fresh.gpuMilliUsed());
+        assertEquals(2 * 2 * 400, freshQuotas.used("team").gpuMilli());
+    }
 }
+

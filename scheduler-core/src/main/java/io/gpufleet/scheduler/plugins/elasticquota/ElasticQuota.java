@@ -8,7 +8,6 @@ import io.gpufleet.scheduler.framework.PostFilterResult;
 import io.gpufleet.scheduler.framework.PreFilterPlugin;
 import io.gpufleet.scheduler.framework.QueueSortPlugin;
 import io.gpufleet.scheduler.framework.QueuedUnit;
-import io.gpufleet.scheduler.framework.Rejection;
 import io.gpufleet.scheduler.framework.ReservePlugin;
 import io.gpufleet.scheduler.framework.Status;
 import io.gpufleet.scheduler.model.Allocation;
@@ -116,10 +115,12 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
         int limit = handle.profile().maxPreemptionNodes();
         Candidate best = null;
         int tried = 0, found = 0;
-        for (int i = 0; i < rejections.count() && tried < limit && found < MAX_CANDIDATES; i++) {
-            Rejection why = rejections.reason(i);
-            if (!why.resolvable()) continue;
-            NodeState node = state.node(rejections.nodeId(i));
+        // After a cluster-wide PreFilter rejection no node was visited: every node is a candidate then.
+        boolean allNodes = rejections.count() == 0;
+        int candidates = allNodes ? state.size() : rejections.count();
+        for (int i = 0; i < candidates && tried < limit && found < MAX_CANDIDATES; i++) {
+            if (!allNodes && !rejections.reason(i).resolvable()) continue;
+            NodeState node = state.node(allNodes ? i : rejections.nodeId(i));
             if (!couldFit(r, node)) continue;
             tried++;
             Candidate c = tryNode(cycle, r, node);

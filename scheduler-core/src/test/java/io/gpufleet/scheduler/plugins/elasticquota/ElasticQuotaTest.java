@@ -129,4 +129,18 @@ class ElasticQuotaTest {
         assertEquals(Resources.ZERO, t.used("a"));
         assertTrue(sch.waitingPodNames().isEmpty());
     }
+
+    @Test
+    void reclaimNeverEvictsForAPodThatCannotRunAsAsked() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("n", 4));
+        Scheduler sch = setup(s);
+        for (int i = 0; i < 4; i++) assertTrue(sch.schedule(pod("a" + i, "a", 0)).placed());
+        Decision wrongModel = sch.schedule(Request.builder("b1").gpus(1).quotaGroup("b").allowedModels(java.util.Set.of("B200")).build());
+        assertFalse(wrongModel.placed());
+        assertTrue(wrongModel.victims().isEmpty());
+        Decision selector = sch.schedule(Request.builder("b2").gpus(1).quotaGroup("b").nodeSelector(java.util.Map.of("pool", "x")).build());
+        assertFalse(selector.placed());
+        assertTrue(selector.victims().isEmpty());
+        assertEquals(4, s.placedCount());
+    }
 }

@@ -154,6 +154,27 @@ class GangSchedulingTest {
     }
 
     @Test
+    void deletingTheStarvingGangUnblocksTheQueue() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("a", 4));
+        Scheduler sch = scheduler(s);
+        sch.submit(Request.builder("s0").gpus(1).build());
+        sch.runQueue();
+        sch.submitGang(new PodGroup("G", 1, 30), members("G", 1, 4));
+        sch.runQueue();
+        clock.advance(Duration.ofSeconds(400));
+        sch.runQueue();
+        assertEquals("G", sch.blockingGang());
+        sch.submit(Request.builder("small").gpus(1).build());
+        clock.advance(Duration.ofSeconds(1));
+        sch.runQueue();
+        assertNull(s.placement("small"), "held behind G");
+        sch.delete("G-0");
+        sch.runQueue();
+        assertNull(sch.blockingGang());
+        assertTrue(s.placement("small") != null, "G is gone, so the queue moves again");
+    }
+
+    @Test
     void gangMembersStayTogetherOnFewNodesAndOneRack() {
         ClusterState s = Fixtures.state(Fixtures.pcie("a1", 4, "ra"), Fixtures.pcie("b1", 4, "rb"), Fixtures.pcie("a2", 4, "ra"),
                 Fixtures.pcie("b2", 4, "rb"));
