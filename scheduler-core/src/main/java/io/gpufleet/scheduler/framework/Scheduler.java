@@ -52,6 +52,7 @@ public final class Scheduler implements FrameworkHandle {
     private final PreFilterPlugin[] preFilters;
     private final FilterPlugin[] filters;
     private final ScorePlugin[] scorers;
+    private final CardChoicePlugin cardChoice;
     private final int[] weights;
     private final ReservePlugin[] reservers;
     private final PermitPlugin[] permits;
@@ -98,6 +99,9 @@ public final class Scheduler implements FrameworkHandle {
             weights[i] = profile.score().get(i).weight();
         }
         this.scores = new long[scorers.length][0];
+        CardChoicePlugin choice = null;
+        for (ScorePlugin sp : scorers) if (choice == null && sp instanceof CardChoicePlugin c) choice = c;
+        this.cardChoice = choice;
         this.reservers = all(made, profile.reserve(), ReservePlugin.class, "reserve", new ReservePlugin[0]);
         this.permits = all(made, profile.permit(), PermitPlugin.class, "permit", new PermitPlugin[0]);
         this.postFilters = all(made, profile.postFilter(), PostFilterPlugin.class, "postFilter", new PostFilterPlugin[0]);
@@ -389,8 +393,10 @@ public final class Scheduler implements FrameworkHandle {
             }
             int mask = 0;
             if (why == null && gpu) {
-                mask = allocator.pick(node, r, node.cardsOfModels(models));
+                int allowed = node.cardsOfModels(models);
+                mask = allocator.pick(node, r, allowed);
                 if (mask == 0) why = NO_CARD_SET;
+                else if (cardChoice != null) mask = chooseCards(cycle, r, node, allowed, mask);
             }
             if (why != null) {
                 rejectedNodes[rejected] = id;
@@ -430,6 +436,17 @@ public final class Scheduler implements FrameworkHandle {
     }
 
     // ---- cycle internals ------------------------------------------------------------------------------------
+
+    /** The profile's card-choosing score plugin overrides the allocator's pick; a pick outside the rules is a bug. */
+    private int chooseCards(CycleState cycle, Request r, NodeState node, int allowed, int proposed) {
+        int eligible = CardAllocator.eligible(node, r, allowed);
+        int mask = cardChoice.chooseCards(cycle, r, node, eligible, proposed);
+        if ((mask & ~eligible) != 0 || Integer.bitCount(mask) != r.gpuCount()) {
+            throw new IllegalStateException("plugin " + cardChoice.name() + " chose cards " + Integer.toBinaryString(mask)
+                    + " on " + node.name() + " for " + r.name() + "; eligible " + Integer.toBinaryString(eligible));
+        }
+        return mask;
+    }
 
     private Decision commit(CycleState cycle, Allocation a, Decision.Rejections rejections, int visited, int found,
                             List<Decision.ScoreEntry> breakdown, List<Allocation> victims) {

@@ -1,0 +1,143 @@
+package io.gpufleet.scheduler.plugins.fgd;
+
+import io.gpufleet.scheduler.state.ClusterState;
+import io.gpufleet.scheduler.state.NodeState;
+import java.util.List;
+
+/**
+ * FGD's fragmentation measure (Weng et al., ATC 2023) for a typical-pod distribution. For node n and typical pod
+ * m: when m cannot run on n (CPU short, no card of an allowed model with room, not enough such cards, or m is
+ * CPU-only) every idle GPU milli of n is a fragment; when it can, the fragments are the idle milli on cards that
+ * cannot hold m's per-card share (or are of a model m does not accept). {@code F_n = Σ_m p_m · fragment_n(m)}, in
+ * milli-GPU. Healthy cards only. Pure arithmetic on arrays: no allocation per call.
+ */
+public final class Fragmentation {
+    private final long[] cpu;
+    private final int[] need;
+    private final int[] count;
+    private final long[] models;
+    private final double[] p;
+    private final double pAlwaysIdle;
+    private final List<TypicalPod> typical;
+    private final boolean repeated;
+
+    /** Compiles the distribution against the cluster's model ids (weights are used as given). */
+    public Fragmentation(List<TypicalPod> typical, ClusterState state) {
+        this(typical, state, false);
+    }
+
+    /**
+     * @param repeated gpufleet's variant: the fragment of m is the idle milli left after as many copies of m as fit
+     *                 (by CPU and by cards) are placed, so CPU running out before the cards counts gradually
+     */
+    public Fragmentation(List<TypicalPod> typical, ClusterState state, boolean repeated) {
+        this.repeated = repeated;
+        this.typical = List.copyOf(typical);
+        int n = 0;
+        double idle = 0;
+        for (TypicalPod t : typical) if (t.numGpu() == 0) idle += t.weight(); else n++;
+        cpu = new long[n];
+        need = new int[n];
+        count = new int[n];
+        models = new long[n];
+        p = new double[n];
+        int i = 0;
+        for (TypicalPod t : typical) {
+            if (t.numGpu() == 0) continue;
+            cpu[i] = t.cpuMilli();
+            need[i] = t.gpuMilli();
+            count[i] = t.numGpu();
+            long mask = -1L;
+            if (!t.models().isEmpty()) {
+                mask = 0;
+                for (String m : t.models()) {
+                    int id = state.modelId(m);
+                    if (id >= 0) mask |= 1L << id;
+                }
+            }
+            models[i] = mask;
+            p[i++] = t.weight();
+        }
+        pAlwaysIdle = idle;
+    }
+
+    public List<TypicalPod> typical() {
+        return typical;
+    }
+
+    /** Current fragment of the node. */
+    public double of(NodeState n) {
+        return of(n, n.cpuFree(), 0, 0);
+    }
+
+    /**
+     * Fragment of {@code n} if CPU were {@code cpuFree} and {@code takeMilli} were taken from each card of
+     * {@code takeCards} (0: none).
+     */
+    public double of(NodeState n, long cpuFree, int takeCards, int takeMilli) {
+        int g = n.gpuCount();
+        int healthy = n.healthyMask();
+        long idle = 0;
+        for (int c = 0; c < g; c++) {
+            if ((healthy & (1 << c)) == 0) continue;
+            idle += free(n, c, takeCards, takeMilli);
+        }
+        if (idle == 0) return 0;
+        double f = pAlwaysIdle * idle;
+        for (int m = 0; m < p.length; m++) {
+            if (cpu[m] > cpuFree) {
+                f += p[m] * idle;
+                continue;
+            }
+            if (repeated) {
+                f += p[m] * (idle - repeatedUse(n, m, cpuFree, takeCards, takeMilli));
+                continue;
+            }
+            int fit = 0;
+            long part = 0;
+            int nd = need[m];
+            long mm = models[m];
+            for (int c = 0; c < g; c++) {
+                if ((healthy & (1 << c)) == 0) continue;
+                int fr = free(n, c, takeCards, takeMilli);
+                if (fr >= nd && (mm == -1L || (mm & (1L << n.modelId(c))) != 0)) fit++;
+                else part += fr;
+            }
+            f += p[m] * (fit >= count[m] ? part : idle);
+        }
+        return f;
+    }
+
+    /** GPU milli that copies of typical pod m would take on the node, limited by CPU and by cards. */
+    private long repeatedUse(NodeState n, int m, long cpuFree, int takeCards, int takeMilli) {
+        int nd = need[m];
+        long mm = models[m];
+        long slots = 0;
+        boolean whole = nd >= 1000;
+        for (int c = 0; c < n.gpuCount(); c++) {
+            if ((n.healthyMask() & (1 << c)) == 0) continue;
+            if (mm != -1L && (mm & (1L << n.modelId(c))) == 0) continue;
+            int fr = free(n, c, takeCards, takeMilli);
+            slots += whole ? (fr >= 1000 ? 1 : 0) : fr / nd;
+        }
+        long copies = slots / count[m];
+        if (cpu[m] > 0) copies = Math.min(copies, cpuFree / cpu[m]);
+        return copies * count[m] * (long) nd;
+    }
+
+    private static int free(NodeState n, int c, int takeCards, int takeMilli) {
+        int fr = n.coreFree(c);
+        return (takeCards & (1 << c)) != 0 ? fr - takeMilli : fr;
+    }
+
+    /** Σ_n F_n / cluster idle GPU milli (0 when nothing is idle). */
+    public double ratio(ClusterState state) {
+        double f = 0;
+        long idle = 0;
+        for (NodeState n : state.nodes()) {
+            f += of(n);
+            idle += n.freeGpuMilli();
+        }
+        return idle == 0 ? 0 : f / idle;
+    }
+}

@@ -1,0 +1,114 @@
+package io.gpufleet.scheduler.plugins.fgd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.gpufleet.scheduler.Schedulers;
+import io.gpufleet.scheduler.allocator.CardAllocator;
+import io.gpufleet.scheduler.framework.CycleState;
+import io.gpufleet.scheduler.framework.Scheduler;
+import io.gpufleet.scheduler.model.Allocation;
+import io.gpufleet.scheduler.model.Gpu;
+import io.gpufleet.scheduler.model.Node;
+import io.gpufleet.scheduler.model.Request;
+import io.gpufleet.scheduler.plugins.gpufleet.GpufleetScore;
+import io.gpufleet.scheduler.quota.QuotaTree;
+import io.gpufleet.scheduler.state.ClusterState;
+import io.gpufleet.scheduler.state.NodeState;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class FragmentationTest {
+    static ClusterState node(long cpu, String model, int... used) {
+        ClusterState s = new ClusterState();
+        List<Gpu> gpus = new ArrayList<>();
+        for (int i = 0; i < used.length; i++) gpus.add(new Gpu("g" + i, i, model, 16384, 0, 0, Map.of(), null));
+        s.addNode(new Node("n", cpu, 1 << 20, Map.of(), gpus));
+        for (int i = 0; i < used.length; i++) {
+            if (used[i] == 0) continue;
+            Request r = Request.builder("u" + i).cpuMilli(1000).gpus(1).gpuCoreMilli(used[i]).build();
+            s.assume(new Allocation(r, "n", CardAllocator.shares(s.node(0), r, 1 << i)));
+        }
+        return s;
+    }
+
+    static TypicalPod t(long cpu, int milli, int k, double p, String... models) {
+        return new TypicalPod(cpu, milli, k, Set.of(models), p);
+    }
+
+    @Test
+    void handComputedFragments() {
+        // Free [1000, 300, 0] (cpu 10 cores left of 12 after two 1-core pods).
+        ClusterState s = node(12_000, "T4", 0, 700, 1000);
+        NodeState n = s.node(0);
+        // Sharing 500: runs on card 0; card 1 (300 < 500) is a fragment: 300.
+        assertEquals(300, new Fragmentation(List.of(t(1000, 500, 1, 1)), s).of(n), 1e-9);
+        // Whole GPU: runs on card 0; card 1's 300 is a fragment.
+        assertEquals(300, new Fragmentation(List.of(t(1000, 1000, 1, 1)), s).of(n), 1e-9);
+        // Two whole GPUs: cannot run, all 1300 idle milli are fragments.
+        assertEquals(1300, new Fragmentation(List.of(t(1000, 1000, 2, 1)), s).of(n), 1e-9);
+        // CPU short (needs 11 cores, 10 free): all idle.
+        assertEquals(1300, new Fragmentation(List.of(t(11_000, 100, 1, 1)), s).of(n), 1e-9);
+        // CPU-only typical pod: all idle.
+        assertEquals(1300, new Fragmentation(List.of(t(1000, 0, 0, 1)), s).of(n), 1e-9);
+        // Model not accepted: all idle.
+        assertEquals(1300, new Fragmentation(List.of(t(1000, 100, 1, 1, "V100M32")), s).of(n), 1e-9);
+        // Mixture: 0.5 · 300 + 0.25 · 1300 + 0.25 · 0 (a 200 pod fits on both cards).
+        Fragmentation mix = new Fragmentation(List.of(t(1000, 500, 1, 0.5), t(1000, 0, 0, 0.25), t(1000, 200, 1, 0.25)), s);
+        assertEquals(150 + 325, mix.of(n), 1e-9);
+        // What-if: taking 250 from card 0 leaves [750, 300]: the 500 pod still runs, fragments 300 → 0.5·300 +
+        // 0.25·1050 + 0.
+        assertEquals(150 + 262.5, mix.of(n, n.cpuFree(), 0b001, 250), 1e-9);
+        // Ratio: Σ F / idle.
+        assertEquals((150 + 325) / 1300.0, mix.ratio(s), 1e-9);
+    }
+
+    @Test
+    void repeatedVariantCountsCpuRunningOutBeforeTheCards() {
+        // Free [1000, 1000], 3 cores free after one 1-core pod on 4: a 2-core 500-milli pod fits 4 times by cards
+        // but once by CPU, so 1500 of the 2000 idle milli are fragments.
+        ClusterState s = node(4_000, "T4", 0, 0);
+        s.assume(new Allocation(Request.builder("c").cpuMilli(1000).build(), "n", List.of()));
+        NodeState n = s.node(0);
+        assertEquals(1500, new Fragmentation(List.of(t(2000, 500, 1, 1)), s, true).of(n), 1e-9);
+        assertEquals(0, new Fragmentation(List.of(t(2000, 500, 1, 1)), s, false).of(n), 1e-9);
+    }
+
+    @Test
+    void typicalPodsKeepTheMostFrequentShapesUpToCoverageAndRenormalise() {
+        TypicalPods c = new TypicalPods();
+        c.add(t(1000, 500, 1, 1), 6);
+        c.add(t(2000, 1000, 1, 1), 3);
+        c.add(t(1000, 0, 0, 1), 1);
+        List<TypicalPod> kept = c.typical(0.9);
+        assertEquals(2, kept.size());
+        assertEquals(500, kept.get(0).gpuMilli());
+        assertEquals(6 / 9.0, kept.get(0).weight(), 1e-12);
+        assertEquals(3 / 9.0, kept.get(1).weight(), 1e-12);
+        assertEquals(3, c.typical(1.0).size());
+        assertEquals(1, c.typical(0.5).size());
+        assertThrows(IllegalArgumentException.class, () -> c.typical(0));
+    }
+
+    @Test
+    void gpufleetLearnsTheDistributionOnlyFromArrivedPods() {
+        ClusterState s = node(64_000, "T4", 0, 0);
+        Scheduler sch = Schedulers.create(s, QuotaTree.empty(), Clock.systemUTC());
+        GpufleetScore g = new GpufleetScore(Map.of(), sch);
+        assertEquals(List.of(), g.fragmentation().typical());
+        Request a = Request.builder("a").cpuMilli(1000).gpus(1).gpuCoreMilli(500).build();
+        Request b = Request.builder("b").cpuMilli(1000).gpus(1).build();
+        g.preFilter(new CycleState(a), a);
+        g.preFilter(new CycleState(a), a.withName("a2"));
+        g.preFilter(new CycleState(b), b);
+        List<TypicalPod> learned = g.fragmentation().typical();
+        assertEquals(2, learned.size());
+        assertEquals(500, learned.get(0).gpuMilli());
+        assertEquals(2 / 3.0, learned.get(0).weight(), 1e-12);
+        assertEquals(1000, learned.get(1).gpuMilli());
+    }
+}
