@@ -111,7 +111,6 @@ public final class MetricCatalog {
     public static final String XID_ERRORS = "gpufleet_gpu_xid_errors";
     public static final String XID_LAST_SEEN = "gpufleet_gpu_xid_last_seen_timestamp_seconds";
     public static final String ECC_EVENTS = "gpufleet_gpu_ecc_events";
-    public static final String NVLINK_ACTIVE = "gpufleet_gpu_nvlink_active";
     /** NVLinks per GPU by state (active / inactive). */
     public static final String NVLINKS = "gpufleet_gpu_nvlinks";
     /** NVLink errors per GPU and type, summed over its links. */

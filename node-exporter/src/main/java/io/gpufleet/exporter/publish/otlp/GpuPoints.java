@@ -57,10 +57,12 @@ public final class GpuPoints {
             "When an XID code was last seen, in seconds since the epoch.", "s", false);
     public static final Metric ECC_EVENTS = new Metric(MetricCatalog.ECC_EVENTS,
             "ECC error events received since the exporter started.", "", true);
-    public static final Metric NVLINK_ACTIVE = new Metric(MetricCatalog.NVLINK_ACTIVE,
-            "1 when the NVLink is active.", "", false);
-    public static final Metric NVLINK_ERRORS = new Metric(MetricCatalog.NVLINK_LINK_ERRORS,
-            "NVLink error counters per link since the driver loaded.", "", true);
+    public static final Metric NVLINKS = new Metric(MetricCatalog.NVLINKS,
+            "NVLinks of the GPU by state.", "", false);
+    public static final Metric NVLINK_ERRORS = new Metric(MetricCatalog.NVLINK_ERRORS,
+            "NVLink errors per type, summed over the GPU's links, since the driver loaded.", "", true);
+    public static final Metric NVLINK_LINK_ERRORS = new Metric(MetricCatalog.NVLINK_LINK_ERRORS,
+            "NVLink errors per link and type, for links that had any.", "", true);
     public static final Metric POD_MEMORY_USED = new Metric(MetricCatalog.POD_MEMORY_USED,
             "GPU memory held by a pod's processes on this GPU.", "By", false);
     public static final Metric POD_MEMORY_SHARE = new Metric(MetricCatalog.POD_MEMORY_SHARE,
@@ -71,6 +73,8 @@ public final class GpuPoints {
     private static final List<String> DOUBLE_BIT = List.of(TYPE, "double_bit");
     private static final List<String> SINGLE_BIT = List.of(TYPE, "single_bit");
     private static final String[] NVLINK_ERROR_TYPES = {"replay", "recovery", "crc_flit", "crc_data"};
+    private static final List<String> ACTIVE_LINKS = List.of("state", "active");
+    private static final List<String> INACTIVE_LINKS = List.of("state", "inactive");
 
     /** Label lists the walker reuses for every GPU (besides the catalogue's): encoders may pre-build them. */
     static List<List<String>> constantLabelLists() {
@@ -106,7 +110,7 @@ public final class GpuPoints {
             groups.add(new FieldGroup(m, e.getValue().toArray(new MetricCatalog.Spec[0])));
             all.add(m);
         }
-        all.addAll(List.of(HEALTH_STATUS, XID_ERRORS, XID_LAST_SEEN, ECC_EVENTS, NVLINK_ACTIVE, NVLINK_ERRORS,
+        all.addAll(List.of(HEALTH_STATUS, XID_ERRORS, XID_LAST_SEEN, ECC_EVENTS, NVLINKS, NVLINK_ERRORS, NVLINK_LINK_ERRORS,
                 POD_MEMORY_USED, POD_MEMORY_SHARE, POD_CORE_SHARE));
         FIELD_GROUPS = Collections.unmodifiableList(groups);
         METRICS = Collections.unmodifiableList(all);
@@ -151,14 +155,30 @@ public final class GpuPoints {
         sink.point(ECC_EVENTS, DOUBLE_BIT, gpu.doubleBitEccEvents());
         sink.point(ECC_EVENTS, SINGLE_BIT, gpu.singleBitEccEvents());
 
+        // Same shape as the Prometheus exposition: per GPU by state and type, per link only where errors happened
+        // (an 18-link GPU would otherwise add 90 points to every sample).
         List<NvLinkReading> links = r.nvLinks();
-        for (NvLinkReading l : links) sink.point(NVLINK_ACTIVE, List.of(LINK, Integer.toString(l.link())), l.active() ? 1 : 0);
-        for (NvLinkReading l : links) {
-            long[] counters = {l.replayErrors(), l.recoveryErrors(), l.crcFlitErrors(), l.crcDataErrors()};
-            String link = Integer.toString(l.link());
-            for (int i = 0; i < counters.length; i++) {
-                // -1: the counter could not be read; absent, not zero.
-                if (counters[i] >= 0) sink.point(NVLINK_ERRORS, List.of(LINK, link, TYPE, NVLINK_ERROR_TYPES[i]), counters[i]);
+        if (!links.isEmpty()) {
+            int active = 0;
+            long[] sums = new long[NVLINK_ERROR_TYPES.length];
+            boolean[] readable = new boolean[NVLINK_ERROR_TYPES.length];
+            for (NvLinkReading l : links) {
+                if (l.active()) active++;
+                long[] counters = {l.replayErrors(), l.recoveryErrors(), l.crcFlitErrors(), l.crcDataErrors()};
+                for (int i = 0; i < counters.length; i++) {
+                    if (counters[i] < 0) continue; // could not be read: absent, not zero
+                    readable[i] = true;
+                    sums[i] += counters[i];
+                    if (counters[i] > 0) {
+                        sink.point(NVLINK_LINK_ERRORS, List.of(LINK, Integer.toString(l.link()), TYPE, NVLINK_ERROR_TYPES[i]),
+                                counters[i]);
+                    }
+                }
+            }
+            sink.point(NVLINKS, ACTIVE_LINKS, active);
+            sink.point(NVLINKS, INACTIVE_LINKS, links.size() - active);
+            for (int i = 0; i < sums.length; i++) {
+                if (readable[i]) sink.point(NVLINK_ERRORS, List.of(TYPE, NVLINK_ERROR_TYPES[i]), sums[i]);
             }
         }
 

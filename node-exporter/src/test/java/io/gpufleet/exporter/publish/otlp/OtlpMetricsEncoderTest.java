@@ -135,12 +135,16 @@ class OtlpMetricsEncoderTest {
         // The second pod's use is unknown (-1): no point for it.
         assertTrue(points.stream().noneMatch(p -> p.metric().equals(MetricCatalog.POD_MEMORY_USED)
                 && "infer-1".equals(p.attributes().get("pod"))));
-        assertEquals(1, OtlpPoints.only(points, u, MetricCatalog.NVLINK_ACTIVE, Map.of("link", "0")).value());
-        assertEquals(0, OtlpPoints.only(points, u, MetricCatalog.NVLINK_ACTIVE, Map.of("link", "1")).value());
+        assertEquals(1, OtlpPoints.only(points, u, MetricCatalog.NVLINKS, Map.of("state", "active")).value());
+        assertEquals(1, OtlpPoints.only(points, u, MetricCatalog.NVLINKS, Map.of("state", "inactive")).value());
+        assertEquals(3, OtlpPoints.only(points, u, MetricCatalog.NVLINK_ERRORS, Map.of("type", "replay")).value());
+        assertEquals(0, OtlpPoints.only(points, u, MetricCatalog.NVLINK_ERRORS, Map.of("type", "crc_flit")).value());
+        assertTrue(points.stream().noneMatch(p -> p.metric().equals(MetricCatalog.NVLINK_ERRORS)
+                && "recovery".equals(p.attributes().get("type"))), "a counter no link could read is absent");
         assertEquals(3, OtlpPoints.only(points, u, MetricCatalog.NVLINK_LINK_ERRORS, Map.of("link", "0", "type", "replay")).value());
         assertEquals(2, OtlpPoints.only(points, u, MetricCatalog.NVLINK_LINK_ERRORS, Map.of("link", "0", "type", "crc_data")).value());
-        assertEquals(3, points.stream().filter(p -> p.metric().equals(MetricCatalog.NVLINK_LINK_ERRORS)).count(),
-                "unreadable (-1) link counters are absent");
+        assertEquals(2, points.stream().filter(p -> p.metric().equals(MetricCatalog.NVLINK_LINK_ERRORS)).count(),
+                "per link only the counters that are above zero");
         // Two pods share the GPU: no pod identity on the resource.
         assertFalse(points.get(0).resource().containsKey(OtlpMetricsEncoder.K8S_POD));
     }
