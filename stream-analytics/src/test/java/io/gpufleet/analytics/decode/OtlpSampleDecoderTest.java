@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpufleet.analytics.source.SnapshotSamples;
 import io.gpufleet.analytics.testing.FleetSnapshots;
-import io.gpufleet.analytics.testing.ManualClock;
+import io.gpufleet.exporter.source.MutableClock;
 import io.gpufleet.exporter.collect.NodeSnapshot;
 import io.gpufleet.exporter.publish.otlp.OtlpMetricsEncoder;
 import io.gpufleet.exporter.sim.Fault;
@@ -38,7 +38,7 @@ class OtlpSampleDecoderTest {
 
     @Test
     void exporterBytesDecodeToTheSnapshotsOwnSamples() throws Exception {
-        ManualClock clock = new ManualClock(T0);
+        MutableClock clock = new MutableClock(T0);
         try (SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withNodes(4), clock)) {
             String node = fleet.nodes().get(0).node();
             fleet.startWork(node, 0, new Workload("team-a", "train-7f9c-abcde", "trainer", 0.9, 30L << 30));
@@ -52,7 +52,7 @@ class OtlpSampleDecoderTest {
             OtlpSampleDecoder decoder = new OtlpSampleDecoder(clock, 3_600_000);
             int checked = 0;
             for (int pass = 0; pass < 5; pass++) {
-                clock.advance(1000);
+                clock.advanceMillis(1000);
                 for (NodeSnapshot s : snaps.collect(fleet)) {
                     List<GpuSample> decoded = decode(decoder, encoder.encodeBytes(s));
                     assertEquals(SnapshotSamples.of(s), decoded, "node " + s.node() + " pass " + pass);
@@ -61,7 +61,7 @@ class OtlpSampleDecoderTest {
             }
             assertEquals(5 * fleet.gpuCount(), checked);
             // What the jobs rely on, spelled out once.
-            clock.advance(1000);
+            clock.advanceMillis(1000);
             List<GpuSample> n0 = decode(decoder, encoder.encodeBytes(snaps.collect(fleet).get(0)));
             GpuSample exclusive = n0.get(0);
             assertEquals(node, exclusive.node());
@@ -109,7 +109,7 @@ class OtlpSampleDecoderTest {
 
     @Test
     void collectorShapeWithIdentityOnEveryPointAndDcgmUnits() throws Exception {
-        OtlpSampleDecoder d = new OtlpSampleDecoder(new ManualClock(T0), 3_600_000);
+        OtlpSampleDecoder d = new OtlpSampleDecoder(new MutableClock(T0), 3_600_000);
         List<GpuSample> out = decode(d, heavyRequest("dgx-1", 8, T0, 42));
         assertEquals(8, out.size());
         for (int i = 0; i < 8; i++) {
@@ -137,7 +137,7 @@ class OtlpSampleDecoderTest {
 
     @Test
     void malformedRecordsAreRefusedWithAReason() {
-        ManualClock clock = new ManualClock(T0);
+        MutableClock clock = new MutableClock(T0);
         OtlpSampleDecoder d = new OtlpSampleDecoder(clock, 60_000);
         assertEquals("empty", assertThrows(MalformedRecordException.class, () -> decode(d, new byte[0])).reason());
         assertEquals("not_protobuf", assertThrows(MalformedRecordException.class,
@@ -166,10 +166,10 @@ class OtlpSampleDecoderTest {
 
     @Test
     void randomCorruptionNeverEscapesAsAnythingButARefusal() throws Exception {
-        ManualClock clock = new ManualClock(T0);
+        MutableClock clock = new MutableClock(T0);
         byte[] good;
         try (SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withNodes(1), clock)) {
-            clock.advance(1000);
+            clock.advanceMillis(1000);
             good = new OtlpMetricsEncoder().encodeBytes(new FleetSnapshots(fleet).collect(fleet).get(0));
         }
         OtlpSampleDecoder d = new OtlpSampleDecoder(clock, 3_600_000);

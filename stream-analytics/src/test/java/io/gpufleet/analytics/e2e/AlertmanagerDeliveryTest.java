@@ -10,7 +10,7 @@ import io.gpufleet.analytics.job.AnalyticsConfig;
 import io.gpufleet.analytics.job.AnalyticsJob;
 import io.gpufleet.analytics.sink.AlertmanagerSink;
 import io.gpufleet.analytics.testing.SampleBuilder;
-import io.gpufleet.analytics.testing.TestBroker;
+import io.gpufleet.exporter.publish.kafka.TestBroker;
 import io.gpufleet.contracts.GpuFault;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -10,8 +10,8 @@ import io.gpufleet.analytics.quota.UsageMath;
 import io.gpufleet.analytics.source.KafkaSamples;
 import io.gpufleet.analytics.source.SnapshotSamples;
 import io.gpufleet.analytics.testing.FleetSnapshots;
-import io.gpufleet.analytics.testing.ManualClock;
-import io.gpufleet.analytics.testing.TestBroker;
+import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.exporter.publish.kafka.TestBroker;
 import io.gpufleet.contracts.GpuFault;
 import io.gpufleet.contracts.QuotaUsage;
 import io.gpufleet.contracts.WorkloadSignal;
@@ -53,7 +53,7 @@ class KafkaEndToEndTest {
     void otlpInFaultsUsageSignalsAndDeadLettersOut() throws Exception {
         long day = 86_400_000L;
         long t0 = Math.floorDiv(System.currentTimeMillis(), day) * day - day + 3_600_000L; // yesterday 01:00 UTC
-        ManualClock clock = new ManualClock(t0);
+        MutableClock clock = new MutableClock(t0);
         Map<String, long[]> truth = new HashMap<>();
         try (TestBroker broker = TestBroker.start();
              SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withNodes(2), clock)) {
@@ -76,7 +76,7 @@ class KafkaEndToEndTest {
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                     broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
                 for (int pass = 0; pass < 150; pass++) {
-                    clock.advance(1000);
+                    clock.advanceMillis(1000);
                     if (pass == 20) fleet.inject(n0, 2, new Fault.Xid(48));
                     if (pass == 30) fleet.inject(n0, 4, new Fault.EccSingleBit(5));
                     for (NodeSnapshot s : snaps.collect(fleet)) {

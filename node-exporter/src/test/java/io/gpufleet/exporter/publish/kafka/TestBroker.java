@@ -20,8 +20,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
-/** A real single-node KRaft cluster in the test JVM (broker and controller combined). */
-final class TestBroker implements AutoCloseable {
+/** A real single-node KRaft cluster in the test JVM (broker and controller combined); shared by every module's Kafka tests. */
+public final class TestBroker implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
     private final int fixedPort;
 
@@ -31,12 +31,12 @@ final class TestBroker implements AutoCloseable {
     }
 
     /** Starts a broker on an ephemeral port. */
-    static TestBroker start() throws Exception {
+    public static TestBroker start() throws Exception {
         return start(0);
     }
 
     /** Starts a broker whose client listener is on {@code port} (0 = any free port). */
-    static TestBroker start(int port) throws Exception {
+    public static TestBroker start(int port) throws Exception {
         TestKitNodes nodes = new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1)
                 .setNumControllerNodes(1).build();
         KafkaClusterTestKit.Builder b = new KafkaClusterTestKit.Builder(nodes)
@@ -61,11 +61,11 @@ final class TestBroker implements AutoCloseable {
         return new TestBroker(cluster, port);
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return fixedPort > 0 ? "localhost:" + fixedPort : cluster.bootstrapServers();
     }
 
-    void createTopic(String topic) throws Exception {
+    public void createTopic(String topic) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
         } catch (ExecutionException e) {
@@ -74,7 +74,7 @@ final class TestBroker implements AutoCloseable {
         }
     }
 
-    KafkaConsumer<String, byte[]> consumer() {
+    public KafkaConsumer<String, byte[]> consumer() {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
@@ -85,7 +85,7 @@ final class TestBroker implements AutoCloseable {
     }
 
     /** Reads {@code topic} from the beginning until {@code count} records arrived or {@code timeout} passed. */
-    List<ConsumerRecord<String, byte[]>> read(String topic, int count, Duration timeout) {
+    public List<ConsumerRecord<String, byte[]>> read(String topic, int count, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> c = consumer()) {
             c.subscribe(List.of(topic));
@@ -97,8 +97,24 @@ final class TestBroker implements AutoCloseable {
         return out;
     }
 
+    /** Reads everything on {@code topic}: stops once no record came for {@code quiet} after the first (30 s at most). */
+    public List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration quiet) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = consumer()) {
+            c.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long lastData = System.nanoTime();
+            while (System.nanoTime() < deadline && (out.isEmpty() || System.nanoTime() - lastData < quiet.toNanos())) {
+                var recs = c.poll(Duration.ofMillis(200));
+                if (!recs.isEmpty()) lastData = System.nanoTime();
+                recs.forEach(out::add);
+            }
+        }
+        return out;
+    }
+
     /** A loopback port nothing listens on (closed right after being found). */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();
