@@ -151,7 +151,8 @@ class KubernetesPodResolverTest {
                     assignment("c", share(GPU0.uuid(), 0, 1024, 1000)), "c").build()).create();
             assertTrue(eventually(Duration.ofSeconds(20), () -> resolver.podsFor(GPU0, List.of()).size() == 1),
                     "informer kept retrying and listed once the server appeared");
-            assertTrue(resolver.currentStats().informerSynced());
+            // The listed pods reach the index a moment before the informer reports itself synced.
+            assertTrue(eventually(Duration.ofSeconds(5), () -> resolver.currentStats().informerSynced()));
         } finally {
             late.destroy();
         }
