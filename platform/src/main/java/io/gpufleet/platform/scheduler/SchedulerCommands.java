@@ -15,6 +15,31 @@ import picocli.CommandLine.Unmatched;
 public final class SchedulerCommands {
     private SchedulerCommands() {}
 
+    static final String SERVER_HELP = """
+            usage: fleet scheduler [--port 8888] [--host 0.0.0.0] [--tokens FILE] [--tls-cert PEM --tls-key PEM]
+                                   [--kube [--scheduler-name gpufleet]] [--nodes 16] [--seed 42]
+                                   [--body-limit BYTES] [--tick-ms 200] [--extender-open]
+              --tokens         YAML file: tokens: [{token, user, namespaces, role: admin|user}]
+              --kube           schedule and bind pods with this schedulerName in Kubernetes (kubeconfig or in-cluster)
+              --nodes, --seed  embedded mode: the simulated cluster the API serves
+              --extender-open  let kube-scheduler call /scheduler/* without a token
+            See scheduler-core/API.md for the endpoints.""";
+
+    static final String CLIENT_HELP = """
+            usage: fleet jobs submit --name train --namespace team-a --gpus 4 [--replicas 2 --gang] [--cpu 8]
+                                     [--memory 64Gi] [--gpu-memory 20Gi --gpu-core 50] [--model A100-SXM4-80GB]
+                                     [--quota-group g] [--priority 10] [--dataset imagenet] [--selector k=v]
+                   fleet jobs submit -f job.yaml
+                   fleet jobs list [--namespace team-a]
+                   fleet jobs get team-a/train        fleet jobs delete team-a/train
+                   fleet top nodes | gpus | quotas
+              --server URL (or FLEET_SERVER, default http://localhost:8888)   --token T (or FLEET_TOKEN)
+              --ca-cert PEM   trust a server certificate       -o json   print the server's JSON""";
+
+    static boolean wantsHelp(List<String> args) {
+        return args.contains("--help") || args.contains("-h");
+    }
+
     /** {@code fleet scheduler}: the scheduler API (extender, REST, metrics) over a simulated cluster or Kubernetes. */
     @Command(name = "scheduler", description = {"Run the scheduler API: Kubernetes scheduler-extender endpoints, the REST "
             + "API under /api/v1 and /metrics (default port 8888).",
@@ -25,6 +50,10 @@ public final class SchedulerCommands {
 
         @Override
         public Integer call() {
+            if (wantsHelp(args)) {
+                System.out.println(SERVER_HELP);
+                return 0;
+            }
             return SchedulerServer.run(args.toArray(new String[0]), System.out);
         }
     }
@@ -38,6 +67,10 @@ public final class SchedulerCommands {
 
         @Override
         public Integer call() {
+            if (wantsHelp(args)) {
+                System.out.println(CLIENT_HELP);
+                return 0;
+            }
             return FleetClient.jobs(args.toArray(new String[0]), System.out);
         }
     }
@@ -51,6 +84,10 @@ public final class SchedulerCommands {
 
         @Override
         public Integer call() {
+            if (wantsHelp(args)) {
+                System.out.println(CLIENT_HELP);
+                return 0;
+            }
             return FleetClient.top(args.toArray(new String[0]), System.out);
         }
     }
