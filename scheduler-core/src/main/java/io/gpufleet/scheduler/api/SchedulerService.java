@@ -699,6 +699,16 @@ public final class SchedulerService {
         return Set.copyOf(nodes.keySet());
     }
 
+    /** Indices of the node's GPUs; empty when the node is not in the model. */
+    public List<Integer> gpuIndices(String node) {
+        onLoop();
+        NodeState n = scheduler.state().node(node);
+        if (n == null) return List.of();
+        List<Integer> out = new ArrayList<>(n.gpuCount());
+        for (io.gpufleet.scheduler.model.Gpu g : n.node().gpus()) out.add(g.index());
+        return out;
+    }
+
     /** Marks a GPU unhealthy or healthy again; returns the pods on it (reported to listeners when unhealthy). */
     public List<Allocation> setGpuHealth(String node, int index, boolean healthy) {
         onLoop();
