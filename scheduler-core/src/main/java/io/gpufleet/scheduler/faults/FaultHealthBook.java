@@ -35,6 +35,8 @@ public final class FaultHealthBook {
     private final Map<GpuKey, Set<String>> activeByGpu = new HashMap<>();
     /** The GPUs each active fault took out, so its resolution frees exactly those even if the node changed since. */
     private final Map<String, List<GpuKey>> gpusByFault = new HashMap<>();
+    /** Active faults of a whole node, by node: they also take GPUs the node shows later ({@link #expandNode}). */
+    private final Map<String, Set<String>> wholeNodeFaults = new HashMap<>();
 
     /**
      * Records {@code fault} and returns the health transitions it causes (empty when none).
@@ -49,6 +51,7 @@ public final class FaultHealthBook {
             List<GpuKey> keys = new ArrayList<>();
             if (fault.gpu() == -1 || fault.kind() == GpuFault.Kind.NODE_UNREACHABLE) {
                 for (int i : gpusOfNode.apply(fault.node())) keys.add(new GpuKey(fault.node(), i));
+                wholeNodeFaults.computeIfAbsent(fault.node(), n -> new LinkedHashSet<>()).add(fault.id());
             } else {
                 keys.add(new GpuKey(fault.node(), fault.gpu()));
             }
@@ -61,6 +64,8 @@ public final class FaultHealthBook {
         } else {
             List<GpuKey> keys = gpusByFault.remove(fault.id());
             if (keys == null) return List.of();
+            Set<String> whole = wholeNodeFaults.get(fault.node());
+            if (whole != null && whole.remove(fault.id()) && whole.isEmpty()) wholeNodeFaults.remove(fault.node());
             for (GpuKey k : keys) {
                 Set<String> ids = activeByGpu.get(k);
                 if (ids == null) continue;
@@ -71,6 +76,35 @@ public final class FaultHealthBook {
                 }
             }
         }
+        return out;
+    }
+
+    /**
+     * The node now shows {@code gpus} (it joined late, or came back): active faults of the whole node take the
+     * GPUs they did not cover yet. Returns the GPUs that go out of service because of it.
+     */
+    public List<Change> expandNode(String node, List<Integer> gpus) {
+        Set<String> whole = wholeNodeFaults.get(node);
+        if (whole == null) return List.of();
+        List<Change> out = new ArrayList<>();
+        for (String id : whole) {
+            List<GpuKey> keys = gpusByFault.get(id);
+            for (int i : gpus) {
+                GpuKey k = new GpuKey(node, i);
+                if (keys.contains(k)) continue;
+                keys.add(k);
+                Set<String> ids = activeByGpu.computeIfAbsent(k, x -> new LinkedHashSet<>());
+                if (ids.isEmpty()) out.add(new Change(node, i, false, id));
+                ids.add(id);
+            }
+        }
+        return out;
+    }
+
+    /** Nodes with at least one active out-of-service fault, or a GPU held by one. */
+    public Set<String> faultyNodes() {
+        Set<String> out = new TreeSet<>(wholeNodeFaults.keySet());
+        for (GpuKey k : activeByGpu.keySet()) out.add(k.node());
         return out;
     }
 
@@ -86,6 +120,12 @@ public final class FaultHealthBook {
                 : a.node().compareTo(b.node()));
         s.addAll(activeByGpu.keySet());
         return List.copyOf(s);
+    }
+
+    /** The GPUs an active fault holds out of service (empty when it is not active or not out-of-service). */
+    public List<GpuKey> gpusOf(String faultId) {
+        List<GpuKey> keys = gpusByFault.get(faultId);
+        return keys == null ? List.of() : List.copyOf(keys);
     }
 
     /** Number of active out-of-service faults. */

@@ -91,7 +91,7 @@ public final class FaultStreamListener implements AutoCloseable {
         this.loop = loop;
         this.timing = timing;
         records = Counter.builder().name("gpufleet_scheduler_faults_records_total")
-                .help("Fault records read, by outcome (applied: changed GPU health; ignored: no health change; malformed; unknown_gpu: node or GPU not in the model; failed)")
+                .help("Fault records read, by outcome (applied: changed GPU health; ignored: no health change; malformed; unknown_gpu: node or GPU not in the model; failed; reapplied: a held GPU marked out again after its node (re)joined)")
                 .labelNames("outcome").register(registry);
         podsReported = Counter.builder().name("gpufleet_scheduler_faults_pods_on_unhealthy_gpu_total")
                 .help("Pods found on a GPU when a fault took it out of service").register(registry);
@@ -99,7 +99,7 @@ public final class FaultStreamListener implements AutoCloseable {
                 .help("Failures talking to Kafka (broker unreachable, consumer errors)").register(registry);
         connected = Gauge.builder().name("gpufleet_scheduler_faults_connected")
                 .help("1 while the fault stream's broker answers, else 0").register(registry);
-        for (String o : List.of("applied", "ignored", "malformed", "unknown_gpu", "failed")) records.labelValues(o);
+        for (String o : List.of("applied", "ignored", "malformed", "unknown_gpu", "failed", "reapplied")) records.labelValues(o);
         thread = new Thread(this::run, "gpufleet-fault-listener");
         thread.setDaemon(true);
     }
@@ -122,6 +122,7 @@ public final class FaultStreamListener implements AutoCloseable {
                 while (running) {
                     if (System.nanoTime() - nextCheck >= 0) {
                         checkBroker(c);
+                        loop.run(this::reconcileSafely);
                         nextCheck = System.nanoTime() + timing.healthCheck().toNanos();
                     }
                     ConsumerRecords<String, byte[]> batch = c.poll(timing.poll());
@@ -226,41 +227,80 @@ public final class FaultStreamListener implements AutoCloseable {
         }
     }
 
+    private void reconcileSafely(SchedulerService s) {
+        try {
+            reconcile(s);
+        } catch (RuntimeException e) {
+            LOG.error("reconciling fault state with the cluster model failed", e);
+        }
+    }
+
     private void apply(SchedulerService s, GpuFault f) {
+        List<FaultHealthBook.GpuKey> touched = new ArrayList<>(book.gpusOf(f.id()));
         List<FaultHealthBook.Change> changes = book.apply(f, s::gpuIndices);
+        touched.addAll(book.gpusOf(f.id()));
+        // The node view lists every fault holding a GPU, also a second one that changed no health.
+        for (FaultHealthBook.GpuKey k : touched) s.setGpuFaults(k.node(), k.gpu(), book.activeFaults(k.node(), k.gpu()));
         if (changes.isEmpty()) {
             records.labelValues("ignored").inc();
             return;
         }
         boolean known = true;
         for (FaultHealthBook.Change c : changes) {
-            List<Allocation> on;
-            try {
-                on = s.setGpuHealth(c.node(), c.gpu(), c.healthy());
-            } catch (ApiException e) {
-                // A node or GPU the scheduler does not know (not yet joined, or already gone): the book still
-                // holds the fault, so its resolution stays symmetric.
-                known = false;
-                LOG.warn("fault {}: {} GPU {} not in the cluster model ({})", f.id(), c.node(), c.gpu(), e.getMessage());
-                continue;
+            known &= setHealth(s, c.node(), c.gpu(), c.healthy(), f.id(), f.kind() + " (" + f.evidence() + ")");
+        }
+        records.labelValues(known ? "applied" : "unknown_gpu").inc();
+    }
+
+    /** Applies one transition; false when the scheduler does not know the node or GPU. */
+    private boolean setHealth(SchedulerService s, String node, int gpu, boolean healthy, String faultId, String why) {
+        List<Allocation> on;
+        try {
+            on = s.setGpuHealth(node, gpu, healthy);
+        } catch (ApiException e) {
+            // A node or GPU the scheduler does not know (not joined yet, or gone): the book keeps the fault, and
+            // reconcile() applies it once the node is there.
+            LOG.warn("fault {}: GPU {} of {} is not in the cluster model ({})", faultId, gpu, node, e.getMessage());
+            return false;
+        }
+        if (healthy) {
+            LOG.info("GPU {} of {} back in service: fault {} resolved", gpu, node, faultId);
+            return true;
+        }
+        List<String> pods = new ArrayList<>(on.size());
+        for (Allocation a : on) pods.add(a.request().name());
+        LOG.warn("GPU {} of {} out of service: fault {}, {}; pods on it: {}", gpu, node, faultId, why,
+                pods.isEmpty() ? "none" : String.join(", ", pods));
+        if (!pods.isEmpty()) {
+            podsReported.inc(pods.size());
+            synchronized (recent) {
+                recent.addLast(new PodsOnFaultyGpu(faultId, node, gpu, List.copyOf(pods)));
+                while (recent.size() > RECENT) recent.removeFirst();
             }
-            if (c.healthy()) {
-                LOG.info("GPU {} of {} back in service: fault {} resolved", c.gpu(), c.node(), f.id());
-            } else {
-                List<String> pods = new ArrayList<>(on.size());
-                for (Allocation a : on) pods.add(a.request().name());
-                LOG.warn("GPU {} of {} out of service: {} fault {} ({}); pods on it: {}", c.gpu(), c.node(), f.kind(),
-                        f.id(), f.evidence(), pods.isEmpty() ? "none" : String.join(", ", pods));
-                if (!pods.isEmpty()) {
-                    podsReported.inc(pods.size());
-                    synchronized (recent) {
-                        recent.addLast(new PodsOnFaultyGpu(f.id(), c.node(), c.gpu(), List.copyOf(pods)));
-                        while (recent.size() > RECENT) recent.removeFirst();
-                    }
+        }
+        return true;
+    }
+
+    /**
+     * Brings the model back in line with the active faults: a node that joined after its fault was read (in
+     * Kubernetes mode the topic is replayed before the informers fill the model), or that left and came back,
+     * loses the GPUs the faults hold. Runs on the loop every health-check period; it only looks at faulty nodes.
+     */
+    private void reconcile(SchedulerService s) {
+        for (String node : book.faultyNodes()) {
+            List<Integer> gpus = s.gpuIndices(node);
+            if (gpus.isEmpty()) continue;
+            book.expandNode(node, gpus);
+            for (int i : gpus) {
+                var ids = book.activeFaults(node, i);
+                if (ids.isEmpty()) continue;
+                s.setGpuFaults(node, i, ids);
+                if (!s.isGpuHealthy(node, i)) continue;
+                if (setHealth(s, node, i, false, ids.iterator().next(), "re-applied to the cluster model")) {
+                    records.labelValues("reapplied").inc();
                 }
             }
         }
-        records.labelValues(known ? "applied" : "unknown_gpu").inc();
     }
 
     // ---- what it shows ----

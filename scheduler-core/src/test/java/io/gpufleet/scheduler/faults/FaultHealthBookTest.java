@@ -45,6 +45,8 @@ class FaultHealthBookTest {
         assertEquals(List.of(), b.apply(remap, EIGHT), "already out: no second transition");
         assertEquals(List.of(), b.apply(xid.resolve(300, "reset"), EIGHT), "the remap failure still holds it");
         assertEquals(Set.of(remap.id()), b.activeFaults("n1", 2));
+        assertEquals(List.of(new FaultHealthBook.GpuKey("n1", 2)), b.gpusOf(remap.id()));
+        assertEquals(List.of(), b.gpusOf(xid.id()), "resolved: holds nothing");
         assertEquals(List.of(new FaultHealthBook.Change("n1", 2, true, remap.id())), b.apply(remap.resolve(400, "replaced"), EIGHT));
     }
 
@@ -62,6 +64,20 @@ class FaultHealthBookTest {
         assertEquals(8, b.apply(unreachable.resolve(20, "back"), n -> List.of(0)).size());
         // an unknown node has no GPUs to take
         assertEquals(List.of(), b.apply(active(Kind.NODE_UNREACHABLE, "ghost", -1, 10), n -> List.of()));
+    }
+
+    @Test
+    void wholeNodeFaultOfANodeNotYetKnownTakesItsGpusWhenItShowsThem() {
+        FaultHealthBook b = new FaultHealthBook();
+        GpuFault f = active(Kind.XID_REBOOT_NODE, "late", -1, 10);
+        assertEquals(List.of(), b.apply(f, n -> List.of()));
+        assertEquals(Set.of("late"), b.faultyNodes());
+        assertEquals(4, b.expandNode("late", List.of(0, 1, 2, 3)).size());
+        assertEquals(List.of(), b.expandNode("late", List.of(0, 1, 2, 3)), "already covered");
+        assertEquals(Set.of(f.id()), b.activeFaults("late", 2));
+        assertEquals(4, b.apply(f.resolve(20, "rebooted"), EIGHT).stream().filter(FaultHealthBook.Change::healthy).count());
+        assertEquals(Set.of(), b.faultyNodes());
+        assertEquals(List.of(), b.expandNode("late", List.of(0, 1, 2, 3)), "resolved: nothing to expand");
     }
 
     @Test

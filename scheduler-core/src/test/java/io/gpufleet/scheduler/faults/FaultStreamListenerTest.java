@@ -15,6 +15,8 @@ import io.gpufleet.exporter.publish.kafka.TestBroker;
 import io.gpufleet.scheduler.api.DecisionLoop;
 import io.gpufleet.scheduler.api.SchedulerServer;
 import io.gpufleet.scheduler.api.ServerConfig;
+import io.gpufleet.scheduler.bench.SyntheticCluster;
+import io.gpufleet.scheduler.model.Node;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -108,6 +110,8 @@ class FaultStreamListenerTest {
             int gpu = g;
             waitFor("GPU " + g + " unhealthy", () -> !healthy(base, node, gpu), Duration.ofSeconds(20));
             assertEquals(1, faults.podsReported());
+            assertEquals(reboot.id(), gpuView(base, node, g).path("faults").get(0).asText(), "the node view names the fault");
+            assertEquals("ops/p1", gpuView(base, node, g).path("pods").get(0).asText(), "and the pod still on the GPU");
             assertEquals("ops/p1", faults.recentPodReports().get(0).pods().get(0));
             assertEquals(reboot.id(), faults.recentPodReports().get(0).faultId());
             String metrics = get(base + "/metrics");
@@ -129,6 +133,7 @@ class FaultStreamListenerTest {
             publish(ecc.toJson());
             waitFor("GPU " + third + " unhealthy", () -> !healthy(base, node, third), Duration.ofSeconds(20));
             assertTrue(healthy(base, node, other), "an application XID leaves the GPU in service");
+            assertEquals(0, gpuView(base, node, other).path("faults").size());
             assertEquals(2, faults.records("malformed"));
             assertTrue(faults.records("ignored") >= 1);
             assertTrue(get(base + "/metrics").contains("gpufleet_scheduler_faults_records_total{outcome=\"malformed\"} 2.0"));
@@ -137,6 +142,8 @@ class FaultStreamListenerTest {
             publish(reboot.resolve(5_000, "node rebooted").toJson());
             waitFor("GPU " + g + " healthy again", () -> healthy(base, node, gpu), Duration.ofSeconds(20));
             assertFalse(healthy(base, node, third));
+            assertEquals(0, gpuView(base, node, gpu).path("faults").size());
+            assertEquals(ecc.id(), gpuView(base, node, third).path("faults").get(0).asText());
             assertFalse(fitsEightGpus(base));
             publish(ecc.resolve(6_000, "GPU reset").toJson());
             waitFor("GPU " + third + " healthy again", () -> healthy(base, node, third), Duration.ofSeconds(20));
@@ -170,6 +177,31 @@ class FaultStreamListenerTest {
                 throw new AssertionError(e);
             }
         }, Duration.ofSeconds(20));
+    }
+
+    @Test
+    void faultOfANodeThatJoinsLaterIsAppliedWhenItJoins() throws Exception {
+        waitFor("connected", early::connected, Duration.ofSeconds(30));
+        Node late = SyntheticCluster.mixed(3, 3).get(2);
+        GpuFault f = GpuFault.active(Kind.XID_RESET_GPU, Severity.CRITICAL, late.name(), 6, "", "", "",
+                "XID 48", "reset_gpu", 1);
+        producer.send(new ProducerRecord<>("faults-early", late.name(), f.toJson().getBytes(StandardCharsets.UTF_8))).get();
+        waitFor("the fault is read though its node is unknown", () -> early.records("unknown_gpu") >= 1, Duration.ofSeconds(20));
+        earlyLoop.run(s -> s.upsertNode(late)).get();
+        waitFor("GPU 6 of the late node out", () -> !earlyHealthy(late.name(), 6), Duration.ofSeconds(20));
+        assertTrue(earlyHealthy(late.name(), 5));
+        assertTrue(early.records("reapplied") >= 1);
+        producer.send(new ProducerRecord<>("faults-early", late.name(), f.resolve(2, "reset").toJson()
+                .getBytes(StandardCharsets.UTF_8))).get();
+        waitFor("GPU 6 back", () -> earlyHealthy(late.name(), 6), Duration.ofSeconds(20));
+    }
+
+    private static boolean earlyHealthy(String node, int gpu) {
+        try {
+            return earlyLoop.call(s -> s.isGpuHealthy(node, gpu)).get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     // ---- helpers ----
