@@ -57,6 +57,11 @@ public final class SchedulerMetrics {
         kubeErrors.labelValues(operation).inc();
     }
 
+    /** The registry scraped on {@code /metrics}; other parts of the process (the fault listener) add theirs here. */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
     /** Prometheus text exposition of every metric. */
     public String scrape() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);

@@ -1,6 +1,7 @@
 package io.gpufleet.scheduler.api;
 
 import io.gpufleet.scheduler.bench.SyntheticCluster;
+import io.gpufleet.scheduler.faults.FaultStreamListener;
 import io.gpufleet.scheduler.framework.Profile;
 import io.gpufleet.scheduler.kube.KubeScheduler;
 import io.gpufleet.scheduler.model.Node;
@@ -29,6 +30,7 @@ public final class SchedulerServer implements AutoCloseable {
     private final DecisionLoop loop;
     private final ApiServer api;
     private final KubeScheduler kube;
+    private final FaultStreamListener faults;
     private final int port;
 
     private SchedulerServer(ServerConfig config, SchedulerService service, KubeScheduler.Factory kubeFactory) {
@@ -54,6 +56,10 @@ public final class SchedulerServer implements AutoCloseable {
             throw e;
         }
         this.kube = k;
+        // Off the critical path: the listener connects (and retries) on its own thread, so an absent broker
+        // never stops the scheduler from serving.
+        this.faults = config.faultsEnabled()
+                ? new FaultStreamListener(config.faultsBootstrap(), loop, service.metrics().registry()).start() : null;
         if (tokens == null) LOG.warn("no --tokens file: the API is open to anyone who can reach port {} (development only)", port);
     }
 
@@ -99,8 +105,14 @@ public final class SchedulerServer implements AutoCloseable {
         return (config.tlsCert() != null ? "https" : "http") + "://" + ("0.0.0.0".equals(config.host()) ? "localhost" : config.host()) + ":" + port;
     }
 
+    /** The fault stream listener, or null without {@code --faults-bootstrap}. */
+    public FaultStreamListener faults() {
+        return faults;
+    }
+
     @Override
     public void close() {
+        if (faults != null) faults.close();
         api.close();
         if (kube != null) kube.close();
         loop.close();
@@ -122,7 +134,7 @@ public final class SchedulerServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             out.println("fleet scheduler: " + e.getMessage());
             out.println("options: --port N --host H --tokens FILE --tls-cert PEM --tls-key PEM --kube --scheduler-name NAME"
-                    + " --nodes N --seed N --body-limit BYTES --tick-ms MS --extender-open");
+                    + " --nodes N --seed N --body-limit BYTES --tick-ms MS --extender-open --faults-bootstrap HOST:PORT");
             return 2;
         }
         SchedulerServer s;
@@ -136,6 +148,7 @@ public final class SchedulerServer implements AutoCloseable {
                 + " listening on " + s.url());
         out.println("  REST API  " + s.url() + "/api/v1/jobs   OpenAPI " + s.url() + "/api/v1/openapi.json");
         out.println("  extender  " + s.url() + "/scheduler/{filter,prioritize,bind,preempt}   metrics " + s.url() + "/metrics");
+        if (config.faultsEnabled()) out.println("  faults    following gpufleet.faults on " + config.faultsBootstrap());
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             s.close();

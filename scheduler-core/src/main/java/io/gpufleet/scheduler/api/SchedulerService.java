@@ -91,6 +91,8 @@ public final class SchedulerService {
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<String, QuotaEntry> quotas = new LinkedHashMap<>();
     private final Map<String, Set<Integer>> unhealthy = new HashMap<>();
+    /** Active fault ids per node and GPU, as the fault stream listener reports them (shown in the node view). */
+    private final Map<String, Map<Integer, List<String>>> gpuFaults = new HashMap<>();
     private final Map<String, PodGroup> gangs = new HashMap<>();
     private final Map<String, Job> jobs = new TreeMap<>();
     private final Map<String, Job> podToJob = new HashMap<>();
@@ -412,7 +414,7 @@ public final class SchedulerService {
             int i = g.index();
             if (n.healthy(i) && n.coreFree(i) == io.gpufleet.scheduler.model.Gpu.COMPUTE_MILLI && n.memoryFree(i) == n.cardMemory(i)) free++;
             gpus.add(new Views.Gpu(i, g.uuid(), g.model(), g.memoryMiB(), n.memoryFree(i), n.coreFree(i), n.healthy(i),
-                    onGpu.getOrDefault(i, List.of())));
+                    onGpu.getOrDefault(i, List.of()), faultsOf(n.name(), i)));
         }
         long allocMilli = 0;
         for (int i = 0; i < n.gpuCount(); i++) allocMilli += io.gpufleet.scheduler.model.Gpu.COMPUTE_MILLI - n.coreFree(i);
@@ -690,6 +692,7 @@ public final class SchedulerService {
         onLoop();
         if (nodes.remove(name) == null) return;
         unhealthy.remove(name);
+        gpuFaults.remove(name);
         swap(build(nodes.values(), quotas.values(), false, scheduler));
         LOG.info("node {} removed", name);
     }
@@ -697,6 +700,42 @@ public final class SchedulerService {
     public Set<String> nodeNames() {
         onLoop();
         return Set.copyOf(nodes.keySet());
+    }
+
+    /** Indices of the node's GPUs; empty when the node is not in the model. */
+    public List<Integer> gpuIndices(String node) {
+        onLoop();
+        NodeState n = scheduler.state().node(node);
+        if (n == null) return List.of();
+        List<Integer> out = new ArrayList<>(n.gpuCount());
+        for (io.gpufleet.scheduler.model.Gpu g : n.node().gpus()) out.add(g.index());
+        return out;
+    }
+
+    /** Whether the GPU is in the pool; false when the node or GPU is not in the model. */
+    public boolean isGpuHealthy(String node, int index) {
+        onLoop();
+        NodeState n = scheduler.state().node(node);
+        return n != null && index >= 0 && index < n.gpuCount() && n.healthy(index);
+    }
+
+    /** Records the active faults holding a GPU out of service, for the node view; an empty list clears them. */
+    public void setGpuFaults(String node, int index, Collection<String> faultIds) {
+        onLoop();
+        if (faultIds.isEmpty()) {
+            Map<Integer, List<String>> m = gpuFaults.get(node);
+            if (m != null) {
+                m.remove(index);
+                if (m.isEmpty()) gpuFaults.remove(node);
+            }
+        } else {
+            gpuFaults.computeIfAbsent(node, k -> new HashMap<>()).put(index, List.copyOf(new TreeSet<>(faultIds)));
+        }
+    }
+
+    private List<String> faultsOf(String node, int index) {
+        Map<Integer, List<String>> m = gpuFaults.get(node);
+        return m == null ? List.of() : m.getOrDefault(index, List.of());
     }
 
     /** Marks a GPU unhealthy or healthy again; returns the pods on it (reported to listeners when unhealthy). */

@@ -22,11 +22,18 @@ import java.time.Duration;
  *   <tr><td>--body-limit</td><td>1048576</td><td>largest request body in bytes, 1 KiB..64 MiB</td></tr>
  *   <tr><td>--tick-ms</td><td>200</td><td>period of the scheduling pass, 10..60000</td></tr>
  *   <tr><td>--extender-open</td><td>off</td><td>serve /scheduler/* without a token (kube-scheduler cannot send one)</td></tr>
+ *   <tr><td>--faults-bootstrap</td><td>off</td><td>Kafka host:port[,host:port...] of the fault stream; GPU health follows it</td></tr>
  * </table>
  */
 public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert, Path tlsKey, boolean kube,
                            String schedulerName, int nodes, long seed, long bodyLimit, Duration tick,
-                           boolean extenderOpen) {
+                           boolean extenderOpen, String faultsBootstrap) {
+
+    /** The configuration without a fault stream (the shape before {@code --faults-bootstrap}). */
+    public ServerConfig(int port, String host, Path tokensFile, Path tlsCert, Path tlsKey, boolean kube,
+                        String schedulerName, int nodes, long seed, long bodyLimit, Duration tick, boolean extenderOpen) {
+        this(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, "");
+    }
 
     public ServerConfig {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port: " + port + " is outside 0..65535");
@@ -39,6 +46,36 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
         if (nodes < 1 || nodes > 5000) throw new IllegalArgumentException("--nodes: " + nodes + " is outside 1..5000");
         if (bodyLimit < 1024 || bodyLimit > 64L << 20) throw new IllegalArgumentException("--body-limit: " + bodyLimit + " is outside 1024..67108864");
         if (tick == null || tick.toMillis() < 10 || tick.toMillis() > 60_000) throw new IllegalArgumentException("--tick-ms: outside 10..60000");
+        faultsBootstrap = faultsBootstrap == null ? "" : faultsBootstrap.trim();
+        checkBootstrap(faultsBootstrap);
+    }
+
+    /** Empty (off) or a comma-separated list of host:port with a port in 1..65535. */
+    private static void checkBootstrap(String v) {
+        if (v.isEmpty()) return;
+        for (String part : v.split(",", -1)) {
+            String hp = part.trim();
+            int colon = hp.lastIndexOf(':');
+            if (colon <= 0 || colon == hp.length() - 1) {
+                throw new IllegalArgumentException("--faults-bootstrap: '" + hp + "' is not host:port");
+            }
+            String host = hp.substring(0, colon);
+            if (host.chars().anyMatch(ch -> Character.isWhitespace(ch) || ch == '/')) {
+                throw new IllegalArgumentException("--faults-bootstrap: '" + host + "' is not a host name");
+            }
+            int port;
+            try {
+                port = Integer.parseInt(hp.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--faults-bootstrap: port '" + hp.substring(colon + 1) + "' is not an integer");
+            }
+            if (port < 1 || port > 65535) throw new IllegalArgumentException("--faults-bootstrap: port " + port + " is outside 1..65535");
+        }
+    }
+
+    /** Whether GPU health follows the fault stream. */
+    public boolean faultsEnabled() {
+        return !faultsBootstrap.isEmpty();
     }
 
     public static ServerConfig defaults() {
@@ -53,6 +90,7 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
         String host = c.host, name = c.schedulerName;
         Path tokens = null, cert = null, key = null;
         boolean kube = false, open = false;
+        String faults = c.faultsBootstrap;
         long seed = c.seed, limit = c.bodyLimit, tick = c.tick.toMillis();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -66,7 +104,7 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
                 case "--kube" -> kube = true;
                 case "--extender-open" -> open = true;
                 case "--port", "--host", "--tokens", "--tls-cert", "--tls-key", "--scheduler-name", "--nodes", "--seed",
-                     "--body-limit", "--tick-ms" -> {
+                     "--body-limit", "--tick-ms", "--faults-bootstrap" -> {
                     if (v == null) {
                         if (i + 1 >= args.length) throw new IllegalArgumentException(a + ": a value is required");
                         v = args[++i];
@@ -81,13 +119,14 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
                         case "--nodes" -> nodes = integer(a, v);
                         case "--seed" -> seed = number(a, v);
                         case "--body-limit" -> limit = number(a, v);
+                        case "--faults-bootstrap" -> faults = v;
                         default -> tick = number(a, v);
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        return new ServerConfig(port, host, tokens, cert, key, kube, name, nodes, seed, limit, Duration.ofMillis(tick), open);
+        return new ServerConfig(port, host, tokens, cert, key, kube, name, nodes, seed, limit, Duration.ofMillis(tick), open, faults);
     }
 
     private static int integer(String opt, String v) {
@@ -107,26 +146,30 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(p, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen);
+        return new ServerConfig(p, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap);
     }
 
     public ServerConfig withTokens(Path t) {
-        return new ServerConfig(port, host, t, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen);
+        return new ServerConfig(port, host, t, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
-        return new ServerConfig(port, host, tokensFile, cert, key, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen);
+        return new ServerConfig(port, host, tokensFile, cert, key, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap);
     }
 
     public ServerConfig withBodyLimit(long l) {
-        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, l, tick, extenderOpen);
+        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, l, tick, extenderOpen, faultsBootstrap);
     }
 
     public ServerConfig withHost(String h) {
-        return new ServerConfig(port, h, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen);
+        return new ServerConfig(port, h, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap);
+    }
+
+    public ServerConfig withFaultsBootstrap(String bootstrap) {
+        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, bootstrap);
     }
 
     public ServerConfig withExtenderOpen(boolean o) {
-        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, o);
+        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, o, faultsBootstrap);
     }
 }

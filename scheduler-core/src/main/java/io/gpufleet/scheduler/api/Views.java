@@ -23,9 +23,12 @@ public final class Views {
     /** Jobs of {@code GET /api/v1/jobs}. */
     public record JobList(List<Job> items) {}
 
-    /** One GPU: what is free on it, whether it is healthy, and the pods holding a share. */
+    /**
+     * One GPU: what is free on it, whether it is healthy, the pods holding a share, and the active faults of the
+     * fault stream that hold it out of service (empty when none, or when it was marked by hand).
+     */
     public record Gpu(int index, String uuid, String model, long memoryMiB, long memoryFreeMiB, int coreFreeMilli,
-                      boolean healthy, List<String> pods) {}
+                      boolean healthy, List<String> pods, List<String> faults) {}
 
     /** One node: capacity, what is free, whole free GPUs, GPU compute allocated (in GPUs), its GPUs. */
     public record Node(String name, Map<String, String> labels, double cpu, double cpuFree, long memoryMiB,
