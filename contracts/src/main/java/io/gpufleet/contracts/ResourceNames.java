@@ -23,6 +23,8 @@ public final class ResourceNames {
 
     /** Pod annotation where the scheduler records the GPUs (and shares) it assigned. */
     public static final String GPU_ASSIGNMENT_ANNOTATION = "gpufleet.io/gpu-assignment";
+    /** Node annotation where the exporter DaemonSet records the node's GPUs and their wiring ({@link GpuInventory}). */
+    public static final String GPU_INVENTORY_ANNOTATION = "gpufleet.io/gpus";
     /** Pod label naming its gang (scheduler-plugins PodGroup). */
     public static final String POD_GROUP_LABEL = "scheduling.x-k8s.io/pod-group";
 }

@@ -10,6 +10,8 @@ import io.gpufleet.exporter.config.ExporterConfig;
 import io.gpufleet.exporter.health.HealthPolicy;
 import io.gpufleet.exporter.http.ExporterHttpServer;
 import io.gpufleet.exporter.http.TlsContexts;
+import io.gpufleet.exporter.inventory.InventoryBuilder;
+import io.gpufleet.exporter.inventory.NodeAnnotator;
 import io.gpufleet.exporter.nvml.NvmlGpuSource;
 import io.gpufleet.exporter.nvml.NvmlLibrary;
 import io.gpufleet.exporter.publish.MetricsPublisher;
@@ -49,10 +51,23 @@ public final class ExporterRuntime implements AutoCloseable {
 
     private final List<NodeExporter> exporters;
     private final SimulatedFleet fleet;
+    private final NodeAnnotator annotator;
 
-    private ExporterRuntime(List<NodeExporter> exporters, SimulatedFleet fleet) {
+    private ExporterRuntime(List<NodeExporter> exporters, SimulatedFleet fleet, NodeAnnotator annotator) {
         this.exporters = List.copyOf(exporters);
         this.fleet = fleet;
+        this.annotator = annotator;
+    }
+
+    /**
+     * Publishes this node's GPU inventory on its Node object for the scheduler, in the background. Reads every GPU
+     * once first, before the collection loop owns the source.
+     */
+    private static NodeAnnotator annotateNode(String node, GpuSource source) {
+        java.util.Map<Integer, io.gpufleet.exporter.source.GpuReading> readings = new java.util.HashMap<>();
+        for (var g : source.gpus()) readings.put(g.index(), source.read(g));
+        return new NodeAnnotator(new io.fabric8.kubernetes.client.KubernetesClientBuilder().build(), node,
+                InventoryBuilder.build(source.gpus(), readings, source.topology()), true).start();
     }
 
     public static ExporterRuntime start(ExporterConfig config, Clock clock) throws StartException {
@@ -68,6 +83,7 @@ public final class ExporterRuntime implements AutoCloseable {
         NodeExporter.Settings base = settings(config);
         List<NodeExporter> started = new ArrayList<>();
         SimulatedFleet fleet = null;
+        NodeAnnotator annotator = null;
         try {
             if (config.simulate() > 0) {
                 fleet = SimulatedFleet.create(simulation(config, randomFaultsPerNodeHour, backgroundLoad), clock);
@@ -81,13 +97,15 @@ public final class ExporterRuntime implements AutoCloseable {
                 }
             } else {
                 GpuSource nvml = openNvml(config, clock);
-                PodResolver pods = config.kubernetesEnabled(System.getenv())
+                boolean kube = config.kubernetesEnabled(System.getenv());
+                PodResolver pods = kube
                         ? KubernetesPodResolver.startFromEnvironment(new AttributionConfig(config.nodeName(),
                                 Path.of(config.procRoot()), AttributionConfig.DEFAULT_PID_CACHE_EXPIRY))
                         : PodResolver.NONE;
+                if (kube) annotator = annotateNode(config.nodeName(), nvml);
                 started.add(exporter(config, nvml, pods, base, config.port(), clock).start());
             }
-            return new ExporterRuntime(started, fleet);
+            return new ExporterRuntime(started, fleet, annotator);
         } catch (java.io.IOException e) {
             closeAll(started, fleet);
             throw new StartException("cannot listen on " + config.bindAddress() + ":" + config.port() + " ("
@@ -177,6 +195,7 @@ public final class ExporterRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        if (annotator != null) annotator.close();
         closeAll(exporters, fleet);
     }
 }

@@ -1,8 +1,5 @@
 package io.gpufleet.scheduler.kube;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.gpufleet.scheduler.model.Gpu;
 import io.gpufleet.scheduler.model.Node;
@@ -21,15 +18,11 @@ import java.util.Map;
 public final class NodeInventory {
     private NodeInventory() {}
 
-    public static final String GPUS_ANNOTATION = "gpufleet.io/gpus";
+    public static final String GPUS_ANNOTATION = io.gpufleet.contracts.ResourceNames.GPU_INVENTORY_ANNOTATION;
     public static final String GFD_PRODUCT = "nvidia.com/gpu.product";
     public static final String GFD_MEMORY = "nvidia.com/gpu.memory";
 
-    private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    /** One entry of {@value #GPUS_ANNOTATION}. */
-    public record GpuEntry(String uuid, int index, String model, long memoryMiB, int numaNode, int pcieSwitch,
-                           Map<Integer, Integer> nvlinkPeers, String rdmaNic) {}
 
     /**
      * @throws IllegalArgumentException naming the node and field when the inventory is unusable
@@ -45,13 +38,13 @@ public final class NodeInventory {
         List<Gpu> gpus = new ArrayList<>();
         String inv = ann.get(GPUS_ANNOTATION);
         if (inv != null) {
-            List<GpuEntry> entries;
+            List<io.gpufleet.contracts.GpuInventory.Entry> entries;
             try {
-                entries = JSON.readValue(inv, new TypeReference<List<GpuEntry>>() {});
-            } catch (Exception e) {
-                throw new IllegalArgumentException("node " + name + ": annotation " + GPUS_ANNOTATION + " is not a GPU list: " + e.getMessage());
+                entries = io.gpufleet.contracts.GpuInventory.parse(inv);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("node " + name + ": " + e.getMessage(), e);
             }
-            for (GpuEntry g : entries) {
+            for (io.gpufleet.contracts.GpuInventory.Entry g : entries) {
                 gpus.add(new Gpu(g.uuid(), g.index(), g.model() == null ? "unknown" : g.model(), g.memoryMiB(), g.numaNode(),
                         g.pcieSwitch(), g.nvlinkPeers(), g.rdmaNic()));
             }
