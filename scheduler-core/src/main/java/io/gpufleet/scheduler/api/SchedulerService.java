@@ -1,5 +1,6 @@
 package io.gpufleet.scheduler.api;
 
+import io.gpufleet.scheduler.allocator.CardPolicy;
 import io.gpufleet.contracts.GpuAssignment;
 import io.gpufleet.scheduler.Schedulers;
 import io.gpufleet.scheduler.allocator.CardAllocator;
@@ -817,9 +818,43 @@ public final class SchedulerService {
         }
         String node = assignment.node() != null ? assignment.node() : pod.nodeName();
         if (node == null) return "pod " + key + " has no node";
+        return book(pod, r, node, assignment.gpus());
+    }
+
+    /**
+     * A pod another scheduler bound (no gpufleet assignment) is counted against its node, so gpufleet never
+     * over-commits the node's CPU, memory or GPUs. The device plugin chose its GPUs and does not say which:
+     * gpufleet books as many healthy free cards as the pod asks for (the ones its own allocator would pick), so the
+     * counts are right though the exact devices may differ.
+     */
+    public String adoptForeignPod(PodInfo pod) {
+        onLoop();
+        String key = pod.key();
+        rememberUid(pod);
+        if (scheduler.state().placement(key) != null) return null;
+        Request r;
+        try {
+            r = pod.toRequest(defaultGroup(pod.namespace()));
+        } catch (ApiException e) {
+            return e.getMessage();
+        }
+        NodeState n = scheduler.state().node(pod.nodeName());
+        if (n == null) return "node " + pod.nodeName() + " is not known yet";
+        int mask = FOREIGN_CARDS.pick(n, r, -1);
+        if (r.gpuCount() > 0 && mask == 0) {
+            return "node " + pod.nodeName() + " has no " + r.gpuCount() + " free GPUs left to book for it";
+        }
+        return book(pod, r, pod.nodeName(), CardAllocator.shares(n, r, mask));
+    }
+
+    private static final CardAllocator FOREIGN_CARDS = new CardAllocator(CardPolicy.BINPACK);
+
+    /** Adopts a placement made outside this scheduler and tracks it as a Kubernetes job. */
+    private String book(PodInfo pod, Request r, String node, List<GpuAssignment.Share> shares) {
+        String key = pod.key();
         String err;
         try {
-            err = scheduler.adopt(new Allocation(r, node, assignment.gpus()));
+            err = scheduler.adopt(new Allocation(r, node, shares));
         } catch (IllegalArgumentException | IllegalStateException e) {
             err = e.getMessage();
         }

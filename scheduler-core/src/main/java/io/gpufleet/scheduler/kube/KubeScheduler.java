@@ -333,6 +333,13 @@ public final class KubeScheduler implements AutoCloseable {
                     String err = s.adoptPod(info, a);
                     if (err != null) LOG.warn("pod {} bound to {} not adopted: {}", info.key(), info.nodeName(), err);
                 });
+            } else {
+                // Another scheduler's pod: what it holds is not free for ours.
+                onLoop(s -> {
+                    String err = s.adoptForeignPod(info);
+                    if (err != null) LOG.warn("pod {} of scheduler {} on {} not counted: {}", info.key(),
+                            info.schedulerName(), info.nodeName(), err);
+                });
             }
             return;
         }

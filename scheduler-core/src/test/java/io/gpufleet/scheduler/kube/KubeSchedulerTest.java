@@ -196,6 +196,28 @@ class KubeSchedulerTest {
     }
 
     @Test
+    void podsOfOtherSchedulersCountAgainstTheirNode() throws Exception {
+        client.nodes().resource(node("gpu-1", 8)).create();
+        // Bound by the default scheduler and the device plugin: 6 of the node's 8 GPUs are taken.
+        Pod foreign = new PodBuilder(pod("notebook", 6, null)).editSpec().withSchedulerName("default-scheduler")
+                .withNodeName("gpu-1").endSpec().editStatus().withPhase("Running").endStatus().build();
+        client.pods().inNamespace("ml").resource(foreign).create();
+        Running s = scheduler();
+        await("the foreign pod is booked", 10_000, () -> s.call(svc -> svc.placement("ml/notebook")) != null);
+        assertEquals(6, s.call(svc -> svc.placement("ml/notebook")).gpus().size());
+        client.pods().inNamespace("ml").resource(pod("late-0", 4, null)).create();
+        client.pods().inNamespace("ml").resource(pod("late-1", 2, null)).create();
+        await("binding of late-1 (2 GPUs)", 10_000, () -> bindings.containsKey("late-1"));
+        Thread.sleep(500);
+        assertTrue(!bindings.containsKey("late-0"), "4 GPUs do not fit next to the foreign pod's 6");
+        assertTrue(assignment("late-1").gpus().stream().noneMatch(sh -> s.call(svc -> svc.placement("ml/notebook"))
+                .gpus().stream().anyMatch(f -> f.uuid().equals(sh.uuid()))), "no card is booked twice");
+        // the foreign pod ends: its GPUs are free again and the waiting pod binds
+        client.pods().inNamespace("ml").withName("notebook").delete();
+        await("binding of late-0 once the foreign pod is gone", 10_000, () -> bindings.containsKey("late-0"));
+    }
+
+    @Test
     void pendingPodIsBoundWithItsGpuAssignmentAndAnEvent() throws Exception {
         client.nodes().resource(node("gpu-1", 8)).create();
         Running s = scheduler();
