@@ -18,10 +18,6 @@ public record PodRef(String namespace, String pod, String container, long shareM
         container = container == null ? "" : container;
     }
 
-    public PodRef withUsedMemory(long bytes) {
-        return new PodRef(namespace, pod, container, shareMemoryBytes, shareCoreMilli, bytes);
-    }
-
     /** Same pod and container, whatever the numbers. */
     public boolean samePod(PodRef o) {
         return namespace.equals(o.namespace) && pod.equals(o.pod) && container.equals(o.container);

@@ -11,8 +11,4 @@ public enum HealthStatus {
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
-
-    public HealthStatus worst(HealthStatus o) {
-        return o.ordinal() > ordinal() ? o : this;
-    }
 }

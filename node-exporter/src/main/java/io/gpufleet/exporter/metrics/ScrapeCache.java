@@ -99,12 +99,6 @@ public final class ScrapeCache {
         return r == null ? null : r.get(format, gzip);
     }
 
-    /** The latest rendered metric snapshots (for tests and publishers that want the model, not text). */
-    public MetricSnapshots snapshots() {
-        Rendered r = current;
-        return r == null ? new MetricSnapshots() : r.snapshots;
-    }
-
     public long sequence() {
         Rendered r = current;
         return r == null ? 0 : r.sequence;

@@ -52,14 +52,10 @@ public enum GpuField {
     /** Driver-recommended recovery action (NVML_FI_DEV_GET_GPU_RECOVERY_ACTION: 0 none, 1 reset, 2 reboot...). */
     RECOVERY_ACTION;
 
-    private static final GpuField[] VALUES = values();
-
-    public static GpuField ofOrdinal(int ordinal) {
-        return VALUES[ordinal];
-    }
+    private static final int COUNT = values().length;
 
     public static int count() {
-        return VALUES.length;
+        return COUNT;
     }
 
     /** The fields a source reads with slow, sampling calls (kept off the regular collection pass). */

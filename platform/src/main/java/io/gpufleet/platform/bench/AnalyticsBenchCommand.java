@@ -1,11 +1,9 @@
 package io.gpufleet.platform.bench;
 
 import io.gpufleet.analytics.bench.AnalyticsBench;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
+import io.gpufleet.platform.PassThroughCommand;
+import java.io.PrintStream;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code fleet bench analytics}: samples per second through the job graph and from OTLP bytes, fault-to-alert
@@ -14,13 +12,10 @@ import picocli.CommandLine.Unmatched;
  */
 @Command(name = "analytics", description = "Analytics throughput (decoded and from OTLP bytes), fault-to-alert latency, "
         + "accounting error. --help lists its options.")
-public final class AnalyticsBenchCommand implements Callable<Integer> {
-
-    @Unmatched
-    List<String> args = new ArrayList<>();
+public final class AnalyticsBenchCommand extends PassThroughCommand {
 
     @Override
-    public Integer call() {
-        return AnalyticsBench.run(args.toArray(new String[0]), System.out);
+    protected int run(String[] args, PrintStream out) {
+        return AnalyticsBench.run(args, out);
     }
 }

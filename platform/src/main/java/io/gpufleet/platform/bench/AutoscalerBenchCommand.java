@@ -1,11 +1,9 @@
 package io.gpufleet.platform.bench;
 
 import io.gpufleet.autoscaler.bench.AutoscalerBench;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
+import io.gpufleet.platform.PassThroughCommand;
+import java.io.PrintStream;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code fleet bench autoscaler}: inference and training trace replays (shared/benchmarks/AUTOSCALER.md). Its
@@ -14,13 +12,10 @@ import picocli.CommandLine.Unmatched;
  */
 @Command(name = "autoscaler", description = {"Trace replays: GPU-hours against SLO violations for static-peak, hpa and "
         + "gpufleet; rigid against elastic training.", "Options: --trace <file> (repeatable), --seeds <42..46|n>, --help."})
-public final class AutoscalerBenchCommand implements Callable<Integer> {
-
-    @Unmatched
-    List<String> args = new ArrayList<>();
+public final class AutoscalerBenchCommand extends PassThroughCommand {
 
     @Override
-    public Integer call() {
-        return AutoscalerBench.run(args.toArray(new String[0]), System.out);
+    protected int run(String[] args, PrintStream out) {
+        return AutoscalerBench.run(args, out);
     }
 }

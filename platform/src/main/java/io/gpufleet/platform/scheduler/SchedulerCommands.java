@@ -2,11 +2,9 @@ package io.gpufleet.platform.scheduler;
 
 import io.gpufleet.scheduler.api.SchedulerServer;
 import io.gpufleet.scheduler.cli.FleetClient;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
+import io.gpufleet.platform.PassThroughCommand;
+import java.io.PrintStream;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Unmatched;
 
 /**
  * The scheduler's commands. Their options belong to scheduler-core (its server and client validate them and
@@ -38,59 +36,49 @@ public final class SchedulerCommands {
               --server URL (or FLEET_SERVER, default http://localhost:8888)   --token T (or FLEET_TOKEN)
               --ca-cert PEM   trust a server certificate       -o json   print the server's JSON""";
 
-    static boolean wantsHelp(List<String> args) {
-        return args.contains("--help") || args.contains("-h");
-    }
-
     /** {@code fleet scheduler}: the scheduler API (extender, REST, metrics) over a simulated cluster or Kubernetes. */
     @Command(name = "scheduler", description = {"Run the scheduler API: Kubernetes scheduler-extender endpoints, the REST "
             + "API under /api/v1 and /metrics (default port 8888).",
             "Embedded (simulated cluster) by default; --kube schedules and binds pods in Kubernetes. --help lists the options."})
-    public static final class Server implements Callable<Integer> {
-        @Unmatched
-        List<String> args = new ArrayList<>();
+    public static final class Server extends PassThroughCommand {
+        @Override
+        protected int run(String[] args, PrintStream out) {
+            return SchedulerServer.run(args, out);
+        }
 
         @Override
-        public Integer call() {
-            if (wantsHelp(args)) {
-                System.out.println(SERVER_HELP);
-                return 0;
-            }
-            return SchedulerServer.run(args.toArray(new String[0]), System.out);
+        protected String help() {
+            return SERVER_HELP;
         }
     }
 
     /** {@code fleet jobs}: submit, list, get and delete jobs through the REST API. */
     @Command(name = "jobs", description = {"Submit, list, get and delete jobs: fleet jobs submit|list|get|delete ...",
             "Server and token from --server/--token or FLEET_SERVER/FLEET_TOKEN. --help lists the options."})
-    public static final class Jobs implements Callable<Integer> {
-        @Unmatched
-        List<String> args = new ArrayList<>();
+    public static final class Jobs extends PassThroughCommand {
+        @Override
+        protected int run(String[] args, PrintStream out) {
+            return FleetClient.jobs(args, out);
+        }
 
         @Override
-        public Integer call() {
-            if (wantsHelp(args)) {
-                System.out.println(CLIENT_HELP);
-                return 0;
-            }
-            return FleetClient.jobs(args.toArray(new String[0]), System.out);
+        protected String help() {
+            return CLIENT_HELP;
         }
     }
 
     /** {@code fleet top}: nodes, GPUs and quota groups as tables. */
     @Command(name = "top", description = {"Show allocation and health: fleet top nodes|gpus|quotas.",
             "Server and token from --server/--token or FLEET_SERVER/FLEET_TOKEN."})
-    public static final class Top implements Callable<Integer> {
-        @Unmatched
-        List<String> args = new ArrayList<>();
+    public static final class Top extends PassThroughCommand {
+        @Override
+        protected int run(String[] args, PrintStream out) {
+            return FleetClient.top(args, out);
+        }
 
         @Override
-        public Integer call() {
-            if (wantsHelp(args)) {
-                System.out.println(CLIENT_HELP);
-                return 0;
-            }
-            return FleetClient.top(args.toArray(new String[0]), System.out);
+        protected String help() {
+            return CLIENT_HELP;
         }
     }
 }

@@ -1,11 +1,9 @@
 package io.gpufleet.platform.scheduler;
 
 import io.gpufleet.scheduler.simulator.SimulateCommandCore;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
+import io.gpufleet.platform.PassThroughCommand;
+import java.io.PrintStream;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code fleet simulate}: replays a cluster trace (the Alibaba GPU trace's CSV shape) against placement policies
@@ -14,13 +12,10 @@ import picocli.CommandLine.Unmatched;
 @Command(name = "simulate", description = {"Replay a GPU cluster trace against placement policies (the FGD experiment).",
         "e.g. --nodes <csv> --pods <csv> --policies random,dotprod,gpupacking,gpuclustering,bestfit,fgd,gpufleet "
                 + "--seeds 10 --load 130 --out <dir>; --help lists every option."})
-public final class SimulateCommand implements Callable<Integer> {
-
-    @Unmatched
-    List<String> args = new ArrayList<>();
+public final class SimulateCommand extends PassThroughCommand {
 
     @Override
-    public Integer call() {
-        return SimulateCommandCore.run(args.toArray(new String[0]), System.out);
+    protected int run(String[] args, PrintStream out) {
+        return SimulateCommandCore.run(args, out);
     }
 }
