@@ -168,6 +168,16 @@ public final class Scheduler implements FrameworkHandle {
         return null;
     }
 
+    @Override
+    public CycleState planningCycle(Request r) {
+        CycleState cycle = new CycleState(r);
+        for (PreFilterPlugin p : preFilters) {
+            Status s = p.preFilter(cycle, r);
+            if (!s.ok() && !s.resolvable()) return null;
+        }
+        return cycle;
+    }
+
     // ---- public API -----------------------------------------------------------------------------------------
 
     /** Declares a gang and queues its members; rejected (nothing queued) when minMember exceeds the members given. */
@@ -184,7 +194,7 @@ public final class Scheduler implements FrameworkHandle {
         gangs.define(group);
         Instant now = clock.instant();
         for (Request r : members) {
-            gangs.addMember(group.name(), r.name());
+            gangs.addMember(group.name(), r);
             queue.add(r, now);
         }
     }
@@ -198,7 +208,7 @@ public final class Scheduler implements FrameworkHandle {
     public void submit(Request r) {
         if (r.podGroup() != null) {
             if (gangs.group(r.podGroup()) == null) throw new IllegalArgumentException("pod " + r.name() + ": podGroup " + r.podGroup() + " is not defined");
-            gangs.addMember(r.podGroup(), r.name());
+            gangs.addMember(r.podGroup(), r);
         }
         queue.add(r, clock.instant());
     }
@@ -332,7 +342,7 @@ public final class Scheduler implements FrameworkHandle {
         }
         String why = state.checkFits(a);
         if (why != null) return unschedulable(r, "cannot adopt: " + why, emptyRejections(), 0, List.of());
-        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
+        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r);
         CycleState cycle = new CycleState(r);
         state.assume(a);
         for (ReservePlugin p : reservers) {
@@ -357,7 +367,7 @@ public final class Scheduler implements FrameworkHandle {
         if (state.placement(r.name()) != null) {
             return unschedulable(r, "pod is already placed", emptyRejections(), 0, List.of());
         }
-        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
+        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r);
         CycleState cycle = new CycleState(r);
         Status noRoom = null;
         for (PreFilterPlugin p : preFilters) {
@@ -504,11 +514,11 @@ public final class Scheduler implements FrameworkHandle {
     }
 
     private Decision postFilter(CycleState cycle, Request r, Decision.Rejections rejections, int visited, String reason) {
+        List<Allocation> victims = new ArrayList<>();
         for (PostFilterPlugin p : postFilters) {
             PostFilterResult res = p.postFilter(cycle, r, rejections);
             if (res.node() != null) {
                 NodeState node = state.node(res.node());
-                List<Allocation> victims = new ArrayList<>();
                 for (String v : res.victims()) {
                     ClusterState.Placement pl = state.placement(v);
                     if (pl == null) continue;
@@ -522,12 +532,14 @@ public final class Scheduler implements FrameworkHandle {
                     Allocation a = new Allocation(r, node.name(), CardAllocator.shares(node, r, mask));
                     return commit(cycle, a, rejections, visited, 1, List.of(), victims);
                 }
-                return unschedulable(r, p.name() + ": nominated node " + node.name() + " still does not fit after eviction",
-                        rejections, visited, victims);
+                // Should not happen (the plugin tested the node); later plugins still run, so a gang cleans up.
+                reason = p.name() + ": nominated node " + node.name() + " still does not fit after eviction";
+                LOG.warn("{} for {}", reason, r.name());
+                continue;
             }
             if (res.stop()) break;
         }
-        return unschedulable(r, reason, rejections, visited, List.of());
+        return unschedulable(r, reason, rejections, visited, victims);
     }
 
     private void expireOverdue() {
@@ -578,7 +590,7 @@ public final class Scheduler implements FrameworkHandle {
         String why = state.checkFits(a);
         if (why != null) return why;
         Request r = a.request();
-        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
+        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r);
         state.assume(a);
         CycleState cycle = new CycleState(r);
         for (ReservePlugin rp : reservers) {
