@@ -42,6 +42,13 @@ final class SchedulingQueue {
         push(u);
     }
 
+    /** Makes every unit ready now (a cluster event that may let backed-off work fit, as kube-scheduler does). */
+    void readyAll(Instant now) {
+        for (PriorityQueue<QueuedUnit> q : byGroup.values()) {
+            for (QueuedUnit u : q) if (u.notBefore.isAfter(now)) u.notBefore = now;
+        }
+    }
+
     void push(QueuedUnit u) {
         byGroup.computeIfAbsent(u.quotaGroup(), k -> new PriorityQueue<>(IN_GROUP)).add(u);
         if (u.podGroup() != null) gangUnits.put(u.podGroup(), u);

@@ -1,5 +1,6 @@
 package io.gpufleet.scheduler.plugins.elasticquota;
 
+import io.gpufleet.scheduler.allocator.CardAllocator;
 import io.gpufleet.scheduler.framework.CycleState;
 import io.gpufleet.scheduler.framework.Decision;
 import io.gpufleet.scheduler.framework.FrameworkHandle;
@@ -10,7 +11,9 @@ import io.gpufleet.scheduler.framework.QueueSortPlugin;
 import io.gpufleet.scheduler.framework.QueuedUnit;
 import io.gpufleet.scheduler.framework.ReservePlugin;
 import io.gpufleet.scheduler.framework.Status;
+import io.gpufleet.scheduler.gang.GangRegistry;
 import io.gpufleet.scheduler.model.Allocation;
+import io.gpufleet.scheduler.model.PodGroup;
 import io.gpufleet.scheduler.model.Request;
 import io.gpufleet.scheduler.quota.QuotaTree;
 import io.gpufleet.scheduler.quota.Resources;
@@ -38,7 +41,10 @@ import java.util.Set;
  *       lowest priority first (larger first among equals), a gang member brings its whole gang; after a node
  *       fits, victims are given back in reverse order when the pod still fits without them. Among candidate
  *       nodes (at most {@code maxPreemptionNodes}, those rejected for reasons eviction could change) the one whose
- *       highest-priority victim is lowest wins, then the fewest victims.</li>
+ *       highest-priority victim is lowest wins, then the fewest victims. A gang member reclaims for its gang: the
+ *       members still missing up to minMember must all fit in the group's min, and room is planned for every one
+ *       of them before anything is evicted; if one cannot be placed, nothing is (list this plugin before
+ *       {@code gang} in postFilter, so the gang releases its waiting members only when reclaim fails).</li>
  * </ul>
  * Pods without a quota group are not limited and never reclaim. Nothing is charged when the tree is empty.
  */
@@ -95,13 +101,18 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
         if (charged.remove(a.pod())) handle.quotas().remove(a.request().quotaGroup(), Resources.of(a));
     }
 
-    private record Candidate(String node, List<String> victims, int maxPriority) {}
+    private record Candidate(String node, List<String> victims, int maxPriority, Map<String, Resources> taken) {}
 
     @Override
     public PostFilterResult postFilter(CycleState cycle, Request r, Decision.Rejections rejections) {
         if (!governed(r)) return PostFilterResult.NONE;
+        List<Request> plan = toPlace(r);
+        if (plan == null) return PostFilterResult.NONE;
         QuotaTree quotas = handle.quotas();
-        if (!quotas.withinMin(r.quotaGroup(), Resources.estimate(r))) return PostFilterResult.NONE;
+        Resources ask = Resources.ZERO;
+        for (Request m : plan) ask = ask.plus(Resources.estimate(m));
+        // The whole gang (what it still needs to reach minMember) must fit in the group's guarantee.
+        if (!quotas.withinMin(r.quotaGroup(), ask)) return PostFilterResult.NONE;
         // Someone must be above min, or there is nothing to reclaim.
         boolean anyAbove = false;
         for (String g : quotas.names()) {
@@ -111,19 +122,108 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
             }
         }
         if (!anyAbove) return PostFilterResult.NONE;
+        return reclaim(cycle, plan, rejections);
+    }
+
+    /**
+     * The pods reclaim must make room for: {@code r} alone, or for a gang member {@code r} followed by the other
+     * members the gang still needs to reach minMember (evicting for one member of a gang that cannot complete
+     * would evict for nothing). {@code null} when those members are not all known or charge another group.
+     */
+    private List<Request> toPlace(Request r) {
+        if (r.podGroup() == null) return List.of(r);
+        GangRegistry gangs = handle.gangs();
+        PodGroup g = gangs.group(r.podGroup());
+        if (g == null) return null;
+        int need = Math.max(1, g.minMember() - gangs.reservedMembers(g.name()).size());
+        List<Request> out = new ArrayList<>(need);
+        out.add(r);
+        for (Request m : gangs.unreservedMembers(g.name())) {
+            if (out.size() >= need) break;
+            if (m.name().equals(r.name()) || handle.state().placement(m.name()) != null) continue;
+            if (!r.quotaGroup().equals(m.quotaGroup())) return null;
+            out.add(m);
+        }
+        return out.size() >= need ? out : null;
+    }
+
+    /**
+     * Plans room for every pod of {@code plan} in turn on a scratch copy of the state (evicting and assuming for
+     * real, restoring after): a pod goes to a node where it already fits if there is one, else to the best node
+     * with victims. Victims accumulate across the plan, so together they never take a group below its min. The
+     * first pod's node is nominated and every victim of the plan is evicted now, so the gang's other members find
+     * their room in their own cycles.
+     */
+    private PostFilterResult reclaim(CycleState cycle, List<Request> plan, Decision.Rejections rejections) {
+        ClusterState state = handle.state();
+        Map<String, Resources> taken = new HashMap<>();
+        List<ClusterState.Placement> evicted = new ArrayList<>();
+        List<Allocation> assumed = new ArrayList<>();
+        String nominated = null;
+        boolean planned = true;
+        try {
+            for (int k = 0; k < plan.size() && planned; k++) {
+                Request m = plan.get(k);
+                CycleState mc = k == 0 ? cycle : handle.planningCycle(m);
+                if (mc == null) {
+                    planned = false;
+                    break;
+                }
+                NodeState node = k == 0 ? null : firstFit(mc, m);
+                if (node == null) {
+                    Candidate c = bestCandidate(mc, m, k == 0 ? rejections : null, taken);
+                    if (c == null) {
+                        planned = false;
+                        break;
+                    }
+                    for (String v : c.victims()) {
+                        evicted.add(state.placement(v));
+                        state.forget(v);
+                    }
+                    taken = c.taken();
+                    node = state.node(c.node());
+                }
+                if (k == 0) nominated = node.name();
+                int mask = m.gpuCount() > 0 ? handle.allocator().pick(node, m, node.cardsOfModels(mc.modelMask())) : 0;
+                Allocation a = new Allocation(m, node.name(), CardAllocator.shares(node, m, mask));
+                state.assume(a);
+                assumed.add(a);
+            }
+        } finally {
+            for (int i = assumed.size() - 1; i >= 0; i--) state.forget(assumed.get(i).pod());
+            for (int i = evicted.size() - 1; i >= 0; i--) state.restore(evicted.get(i));
+        }
+        if (!planned || evicted.isEmpty()) return PostFilterResult.NONE;
+        List<String> victims = new ArrayList<>(evicted.size());
+        for (ClusterState.Placement p : evicted) victims.add(p.allocation().pod());
+        return PostFilterResult.nominate(nominated, victims);
+    }
+
+    private NodeState firstFit(CycleState cycle, Request r) {
+        ClusterState state = handle.state();
+        for (int i = 0; i < state.size(); i++) {
+            if (handle.tryNode(cycle, r, state.node(i)) == null) return state.node(i);
+        }
+        return null;
+    }
+
+    /**
+     * Among the candidate nodes (those the cycle rejected for reasons eviction could change, or every node when
+     * {@code rejections} is null or empty), the one whose highest-priority victim is lowest, then fewest victims.
+     */
+    private Candidate bestCandidate(CycleState cycle, Request r, Decision.Rejections rejections, Map<String, Resources> taken) {
         ClusterState state = handle.state();
         int limit = handle.profile().maxPreemptionNodes();
         Candidate best = null;
         int tried = 0, found = 0;
-        // After a cluster-wide PreFilter rejection no node was visited: every node is a candidate then.
-        boolean allNodes = rejections.count() == 0;
+        boolean allNodes = rejections == null || rejections.count() == 0;
         int candidates = allNodes ? state.size() : rejections.count();
         for (int i = 0; i < candidates && tried < limit && found < MAX_CANDIDATES; i++) {
             if (!allNodes && !rejections.reason(i).resolvable()) continue;
             NodeState node = state.node(allNodes ? i : rejections.nodeId(i));
             if (!couldFit(r, node)) continue;
             tried++;
-            Candidate c = tryNode(cycle, r, node);
+            Candidate c = tryNode(cycle, r, node, taken);
             if (c == null) continue;
             found++;
             if (best == null || c.maxPriority() < best.maxPriority()
@@ -131,7 +231,7 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
                 best = c;
             }
         }
-        return best == null ? PostFilterResult.NONE : PostFilterResult.nominate(best.node(), best.victims());
+        return best;
     }
 
     /** Stop the search once this many nodes with a victim set were found (kube-scheduler stops early too). */
@@ -153,8 +253,11 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
         return cpu >= r.cpuMilli() && mem >= r.memoryMiB() && milli >= (long) r.gpuCount() * r.coreOnCard();
     }
 
-    /** Victims on {@code node} that make room for {@code r}, found by evicting for real and restoring after. */
-    private Candidate tryNode(CycleState cycle, Request r, NodeState node) {
+    /**
+     * Victims on {@code node} that make room for {@code r}, found by evicting for real and restoring after;
+     * {@code takenBefore} is what earlier steps of the same plan already take from each group.
+     */
+    private Candidate tryNode(CycleState cycle, Request r, NodeState node, Map<String, Resources> takenBefore) {
         ClusterState state = handle.state();
         QuotaTree quotas = handle.quotas();
         List<Allocation> eligible = new ArrayList<>();
@@ -167,7 +270,7 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
         eligible.sort(Comparator.comparingInt((Allocation a) -> a.request().priority())
                 .thenComparing(Comparator.comparingLong(Allocation::gpuMilli).reversed())
                 .thenComparing(Allocation::pod));
-        Map<String, Resources> taken = new HashMap<>();
+        Map<String, Resources> taken = new HashMap<>(takenBefore);
         List<List<ClusterState.Placement>> units = new ArrayList<>();
         Set<String> out = new HashSet<>();
         boolean fits = false;
@@ -212,6 +315,7 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
         }
         List<String> victims = new ArrayList<>();
         int maxPriority = Integer.MIN_VALUE;
+        Map<String, Resources> kept = new HashMap<>(takenBefore);
         if (fits) {
             // Give back, highest priority first, every unit the pod does not need.
             for (int u = units.size() - 1; u >= 0; u--) {
@@ -227,10 +331,11 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
                 for (ClusterState.Placement p : unit) {
                     victims.add(p.allocation().pod());
                     maxPriority = Math.max(maxPriority, p.allocation().request().priority());
+                    kept.merge(p.allocation().request().quotaGroup(), Resources.of(p.allocation()), Resources::plus);
                 }
             }
         }
         for (List<ClusterState.Placement> unit : units) unit.forEach(state::restore);
-        return fits && !victims.isEmpty() ? new Candidate(node.name(), victims, maxPriority) : null;
+        return fits && !victims.isEmpty() ? new Candidate(node.name(), victims, maxPriority, kept) : null;
     }
 }
