@@ -92,6 +92,7 @@ class SchedulerPropertiesTest {
             int op = rnd.nextInt(100);
             if (op < 55) {
                 Decision d = sch.schedule(randomPod(rnd, "p" + next++, groups).build());
+                checkVictims(d, seed);
                 log.add(describe(d));
             } else if (op < 68) {
                 String g = "gang" + next++;
@@ -101,7 +102,10 @@ class SchedulerPropertiesTest {
                 Request.Builder template = randomPod(rnd, g, groups);
                 for (int m = 0; m < size; m++) members.add(template.podGroup(g).build().withName(g + "-" + m));
                 sch.submitGang(pg, members);
-                for (Decision d : sch.runQueue()) log.add(describe(d));
+                for (Decision d : sch.runQueue()) {
+                    checkVictims(d, seed);
+                    log.add(describe(d));
+                }
                 assertTrue(sch.waitingPodNames().isEmpty(), "a gang scheduled back to back never leaves members waiting");
                 long placed = members.stream().filter(m -> state.placement(m.name()) != null).count();
                 assertTrue(placed == 0 || placed >= pg.minMember(), "seed " + seed + ": gang " + g + " half placed: " + placed);
@@ -126,6 +130,24 @@ class SchedulerPropertiesTest {
             checkInvariants(state, quotas, reported, seed, step);
         }
         return new Run(log, state, quotas, sch);
+    }
+
+    /**
+     * Who may be evicted: for reclaim only pods of another quota group (both governed); for priority preemption
+     * only strictly lower-priority pods of the preemptor's own group, and never for a gang member.
+     */
+    private static void checkVictims(Decision d, long seed) {
+        if (d.allocation() == null) return;
+        Request p = d.allocation().request();
+        for (Allocation v : d.victims()) {
+            Request vr = v.request();
+            String at = "seed " + seed + ": " + p.name() + " evicted " + vr.name();
+            if (java.util.Objects.equals(p.quotaGroup(), vr.quotaGroup())) {
+                assertTrue(vr.priority() < p.priority() && p.podGroup() == null, at + " of its own group without a lower priority");
+            } else {
+                assertTrue(p.quotaGroup() != null && vr.quotaGroup() != null, at + " across groups outside reclaim");
+            }
+        }
     }
 
     private static String describe(Decision d) {

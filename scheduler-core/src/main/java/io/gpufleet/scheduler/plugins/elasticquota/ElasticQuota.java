@@ -15,18 +15,18 @@ import io.gpufleet.scheduler.gang.GangRegistry;
 import io.gpufleet.scheduler.model.Allocation;
 import io.gpufleet.scheduler.model.PodGroup;
 import io.gpufleet.scheduler.model.Request;
+import io.gpufleet.scheduler.preemption.VictimSearch;
 import io.gpufleet.scheduler.quota.QuotaTree;
 import io.gpufleet.scheduler.quota.Resources;
 import io.gpufleet.scheduler.state.ClusterState;
 import io.gpufleet.scheduler.state.NodeState;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Elastic quota over the {@link QuotaTree}.
@@ -51,10 +51,14 @@ import java.util.Set;
 public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, ReservePlugin, PostFilterPlugin {
     public static final String NAME = "elasticquota";
     private final FrameworkHandle handle;
+    private final VictimSearch search;
     private final Set<String> charged = new HashSet<>();
+    /** Per group, what its own pods hold by priority (for the PreFilter's priority-preemption check). */
+    private final Map<String, TreeMap<Integer, Resources>> byPriority = new HashMap<>();
 
     public ElasticQuota(FrameworkHandle handle) {
         this.handle = handle;
+        this.search = new VictimSearch(handle);
     }
 
     @Override
@@ -80,8 +84,24 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
     @Override
     public Status preFilter(CycleState cycle, Request r) {
         if (!governed(r)) return Status.OK;
-        String why = handle.quotas().checkAdmit(r.quotaGroup(), Resources.estimate(r));
-        return why == null ? Status.OK : Status.unschedulable(NAME, why);
+        Resources ask = Resources.estimate(r);
+        String why = handle.quotas().checkAdmit(r.quotaGroup(), ask);
+        if (why == null) return Status.OK;
+        // Over max, but the group's own lower-priority pods hold enough to make room: priority preemption may.
+        Resources lower = lowerPriorityUse(r.quotaGroup(), r.priority());
+        if (!lower.equals(Resources.ZERO) && handle.quotas().checkAdmit(r.quotaGroup(), ask, lower) == null) {
+            return Status.noRoom(NAME, why);
+        }
+        return Status.unschedulable(NAME, why);
+    }
+
+    /** What the pods of exactly {@code group} with a priority below {@code priority} hold. */
+    private Resources lowerPriorityUse(String group, int priority) {
+        TreeMap<Integer, Resources> m = byPriority.get(group);
+        if (m == null) return Resources.ZERO;
+        Resources sum = Resources.ZERO;
+        for (Resources x : m.headMap(priority, false).values()) sum = sum.plus(x);
+        return sum;
     }
 
     @Override
@@ -92,16 +112,25 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
         String why = handle.quotas().checkAdmit(r.quotaGroup(), exact);
         if (why != null) return Status.unschedulable(NAME, why);
         handle.quotas().add(r.quotaGroup(), exact);
+        byPriority.computeIfAbsent(r.quotaGroup(), k -> new TreeMap<>()).merge(r.priority(), exact, Resources::plus);
         charged.add(a.pod());
         return Status.OK;
     }
 
     @Override
     public void unreserve(Allocation a) {
-        if (charged.remove(a.pod())) handle.quotas().remove(a.request().quotaGroup(), Resources.of(a));
+        if (!charged.remove(a.pod())) return;
+        Request r = a.request();
+        Resources exact = Resources.of(a);
+        handle.quotas().remove(r.quotaGroup(), exact);
+        // Entries that reach zero are dropped, so a pod that holds nothing may find none.
+        TreeMap<Integer, Resources> m = byPriority.get(r.quotaGroup());
+        Resources held = m == null ? null : m.get(r.priority());
+        if (held == null) return;
+        Resources left = held.minus(exact);
+        if (left.equals(Resources.ZERO)) m.remove(r.priority());
+        else m.put(r.priority(), left);
     }
-
-    private record Candidate(String node, List<String> victims, int maxPriority, Map<String, Resources> taken) {}
 
     @Override
     public PostFilterResult postFilter(CycleState cycle, Request r, Decision.Rejections rejections) {
@@ -171,7 +200,7 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
                 }
                 NodeState node = k == 0 ? null : firstFit(mc, m);
                 if (node == null) {
-                    Candidate c = bestCandidate(mc, m, k == 0 ? rejections : null, taken);
+                    VictimSearch.Candidate c = search.best(mc, m, k == 0 ? rejections : null, taken, reclaimRules(m));
                     if (c == null) {
                         planned = false;
                         break;
@@ -199,143 +228,31 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
         return PostFilterResult.nominate(nominated, victims);
     }
 
+    /** Victims for reclaim: pods of other groups in the tree, while every group they come from keeps its min. */
+    private VictimSearch.Rules reclaimRules(Request r) {
+        QuotaTree quotas = handle.quotas();
+        return new VictimSearch.Rules() {
+            @Override
+            public boolean eligible(Request v) {
+                String g = v.quotaGroup();
+                return g != null && !g.equals(r.quotaGroup()) && quotas.contains(g);
+            }
+
+            @Override
+            public boolean canGive(Map<String, Resources> taken) {
+                for (Map.Entry<String, Resources> e : taken.entrySet()) {
+                    if (!quotas.canGiveBack(e.getKey(), e.getValue())) return false;
+                }
+                return true;
+            }
+        };
+    }
+
     private NodeState firstFit(CycleState cycle, Request r) {
         ClusterState state = handle.state();
         for (int i = 0; i < state.size(); i++) {
             if (handle.tryNode(cycle, r, state.node(i)) == null) return state.node(i);
         }
         return null;
-    }
-
-    /**
-     * Among the candidate nodes (those the cycle rejected for reasons eviction could change, or every node when
-     * {@code rejections} is null or empty), the one whose highest-priority victim is lowest, then fewest victims.
-     */
-    private Candidate bestCandidate(CycleState cycle, Request r, Decision.Rejections rejections, Map<String, Resources> taken) {
-        ClusterState state = handle.state();
-        int limit = handle.profile().maxPreemptionNodes();
-        Candidate best = null;
-        int tried = 0, found = 0;
-        boolean allNodes = rejections == null || rejections.count() == 0;
-        int candidates = allNodes ? state.size() : rejections.count();
-        for (int i = 0; i < candidates && tried < limit && found < MAX_CANDIDATES; i++) {
-            if (!allNodes && !rejections.reason(i).resolvable()) continue;
-            NodeState node = state.node(allNodes ? i : rejections.nodeId(i));
-            if (!couldFit(r, node)) continue;
-            tried++;
-            Candidate c = tryNode(cycle, r, node, taken);
-            if (c == null) continue;
-            found++;
-            if (best == null || c.maxPriority() < best.maxPriority()
-                    || (c.maxPriority() == best.maxPriority() && c.victims().size() < best.victims().size())) {
-                best = c;
-            }
-        }
-        return best;
-    }
-
-    /** Stop the search once this many nodes with a victim set were found (kube-scheduler stops early too). */
-    private static final int MAX_CANDIDATES = 10;
-
-    /** Cheap upper bound: free plus everything evictable on the node covers the pod's CPU, memory and GPU compute. */
-    private boolean couldFit(Request r, NodeState node) {
-        if (node.pods().isEmpty()) return false;
-        long cpu = node.cpuFree(), mem = node.memoryFree(), milli = node.freeGpuMilli();
-        ClusterState state = handle.state();
-        for (String pod : node.pods()) {
-            Request v = state.placement(pod).allocation().request();
-            String g = v.quotaGroup();
-            if (g == null || g.equals(r.quotaGroup())) continue;
-            cpu += v.cpuMilli();
-            mem += v.memoryMiB();
-            milli += (long) v.gpuCount() * v.coreOnCard();
-        }
-        return cpu >= r.cpuMilli() && mem >= r.memoryMiB() && milli >= (long) r.gpuCount() * r.coreOnCard();
-    }
-
-    /**
-     * Victims on {@code node} that make room for {@code r}, found by evicting for real and restoring after;
-     * {@code takenBefore} is what earlier steps of the same plan already take from each group.
-     */
-    private Candidate tryNode(CycleState cycle, Request r, NodeState node, Map<String, Resources> takenBefore) {
-        ClusterState state = handle.state();
-        QuotaTree quotas = handle.quotas();
-        List<Allocation> eligible = new ArrayList<>();
-        for (String pod : node.pods()) {
-            Allocation a = state.placement(pod).allocation();
-            String g = a.request().quotaGroup();
-            if (g != null && !g.equals(r.quotaGroup()) && quotas.contains(g)) eligible.add(a);
-        }
-        if (eligible.isEmpty()) return null;
-        eligible.sort(Comparator.comparingInt((Allocation a) -> a.request().priority())
-                .thenComparing(Comparator.comparingLong(Allocation::gpuMilli).reversed())
-                .thenComparing(Allocation::pod));
-        Map<String, Resources> taken = new HashMap<>(takenBefore);
-        List<List<ClusterState.Placement>> units = new ArrayList<>();
-        Set<String> out = new HashSet<>();
-        boolean fits = false;
-        for (Allocation a : eligible) {
-            if (out.contains(a.pod())) continue;
-            Set<String> members = new LinkedHashSet<>();
-            String gang = a.request().podGroup();
-            if (gang != null) members.addAll(handle.gangs().reservedMembers(gang));
-            members.add(a.pod());
-            Map<String, Resources> would = new HashMap<>(taken);
-            List<ClusterState.Placement> unit = new ArrayList<>();
-            boolean allowed = true;
-            for (String m : members) {
-                ClusterState.Placement p = state.placement(m);
-                if (p == null) continue;
-                String g = p.allocation().request().quotaGroup();
-                if (g == null || g.equals(r.quotaGroup()) || !quotas.contains(g)) {
-                    allowed = false;
-                    break;
-                }
-                would.merge(g, Resources.of(p.allocation()), Resources::plus);
-                unit.add(p);
-            }
-            if (!allowed) continue;
-            for (Map.Entry<String, Resources> e : would.entrySet()) {
-                if (!quotas.canGiveBack(e.getKey(), e.getValue())) {
-                    allowed = false;
-                    break;
-                }
-            }
-            if (!allowed) continue;
-            taken = would;
-            for (ClusterState.Placement p : unit) {
-                state.forget(p.allocation().pod());
-                out.add(p.allocation().pod());
-            }
-            units.add(unit);
-            if (handle.tryNode(cycle, r, node) == null) {
-                fits = true;
-                break;
-            }
-        }
-        List<String> victims = new ArrayList<>();
-        int maxPriority = Integer.MIN_VALUE;
-        Map<String, Resources> kept = new HashMap<>(takenBefore);
-        if (fits) {
-            // Give back, highest priority first, every unit the pod does not need.
-            for (int u = units.size() - 1; u >= 0; u--) {
-                List<ClusterState.Placement> unit = units.get(u);
-                unit.forEach(state::restore);
-                if (handle.tryNode(cycle, r, node) == null) {
-                    units.set(u, List.of());
-                } else {
-                    for (ClusterState.Placement p : unit) state.forget(p.allocation().pod());
-                }
-            }
-            for (List<ClusterState.Placement> unit : units) {
-                for (ClusterState.Placement p : unit) {
-                    victims.add(p.allocation().pod());
-                    maxPriority = Math.max(maxPriority, p.allocation().request().priority());
-                    kept.merge(p.allocation().request().quotaGroup(), Resources.of(p.allocation()), Resources::plus);
-                }
-            }
-        }
-        for (List<ClusterState.Placement> unit : units) unit.forEach(state::restore);
-        return fits && !victims.isEmpty() ? new Candidate(node.name(), victims, maxPriority, kept) : null;
     }
 }

@@ -69,7 +69,7 @@ class ElasticQuotaTest {
         Decision b2 = sch.schedule(pod("b2", "b", 0));
         assertEquals(List.of("a-lo-2"), b2.victims().stream().map(Allocation::pod).toList());
         // b is at its min now; a is at its min: no more reclaim either way.
-        Decision b3 = sch.schedule(pod("b3", "b", 9));
+        Decision b3 = sch.schedule(pod("b3", "b", 0)); // same priority as b's pods: no preemption inside b either
         assertFalse(b3.placed());
         assertTrue(b3.victims().isEmpty());
         assertEquals(Resources.ofGpus(2, s.node("n").cardMemory(0) * 2, 0), sch.quotas().used("a"));
