@@ -65,6 +65,7 @@ public final class Scheduler implements FrameworkHandle {
     private List<Allocation> cycleBound = new ArrayList<>();
     private List<Allocation> cycleReleased = new ArrayList<>();
     private String blockingGang;
+    private long permitTimeouts;
     /** Nodes held for {@link #blockingGang}: other GPU work does not start there (null when none is). */
     private boolean[] reservedNodes;
 
@@ -277,6 +278,22 @@ public final class Scheduler implements FrameworkHandle {
         return out;
     }
 
+    /** Queued pods per quota group ("" for pods without one); groups with none queued are absent. */
+    public Map<String, Integer> queuedByQuotaGroup() {
+        return queue.podsByGroup();
+    }
+
+    /** How long the gang queued longest has waited (zero when no gang is queued). */
+    public Duration longestGangWait() {
+        Instant first = queue.oldestGang();
+        return first == null ? Duration.ZERO : Duration.between(first, clock.instant());
+    }
+
+    /** Gang members released because their gang did not complete within scheduleTimeoutSeconds, since start. */
+    public long permitTimeouts() {
+        return permitTimeouts;
+    }
+
     /** The gang currently holding reserved nodes (see {@link #runQueue}), or {@code null}. */
     public String blockingGang() {
         return blockingGang;
@@ -349,6 +366,7 @@ public final class Scheduler implements FrameworkHandle {
         for (WaitingPod w : new ArrayList<>(waiting.values())) {
             if (!waiting.containsKey(w.pod()) || w.deadline().isAfter(now)) continue;
             cycleReleased = new ArrayList<>();
+            permitTimeouts++;
             rejectWaiting(w.pod(), "permit timed out");
             List<Allocation> rel = new ArrayList<>(cycleReleased);
             rel.removeIf(x -> x.pod().equals(w.pod()));
@@ -603,7 +621,10 @@ public final class Scheduler implements FrameworkHandle {
     private void expireOverdue() {
         Instant now = clock.instant();
         for (WaitingPod w : new ArrayList<>(waiting.values())) {
-            if (waiting.containsKey(w.pod()) && !w.deadline().isAfter(now)) rejectWaiting(w.pod(), "permit timed out");
+            if (waiting.containsKey(w.pod()) && !w.deadline().isAfter(now)) {
+                permitTimeouts++;
+                rejectWaiting(w.pod(), "permit timed out");
+            }
         }
     }
 

@@ -76,8 +76,10 @@ class GangSchedulingTest {
         clock.advance(Duration.ofSeconds(59));
         assertTrue(sch.expireWaiting().isEmpty());
         clock.advance(Duration.ofSeconds(2));
+        assertEquals(0, sch.permitTimeouts());
         List<Decision> expired = sch.expireWaiting();
         assertEquals(1, expired.size());
+        assertEquals(1, sch.permitTimeouts());
         assertEquals(0, s.placedCount());
         assertNull(s.placement("g-0"));
     }
@@ -169,6 +171,8 @@ class GangSchedulingTest {
         sch.runQueue();
         assertEquals("G", sch.blockingGang());
         assertEquals(List.of("a", "b"), sch.reservedNodeNames(), "the nodes with the most free GPU, enough for both members");
+        assertEquals(301, sch.longestGangWait().toSeconds());
+        assertEquals(java.util.Map.of("", 2), sch.queuedByQuotaGroup(), "the gang's two members, without a quota group");
 
         sch.delete("c0");
         sch.submit(Request.builder("late").gpus(1).build());
