@@ -31,8 +31,7 @@ public final class Actuator {
     private final java.util.function.BooleanSupplier mayAct;
     private final Clock clock;
     private final boolean dryRun;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final Backoff backoff;
     private final Map<String, Pending> pending = new LinkedHashMap<>();
     private long applied;
     private long failures;
@@ -50,14 +49,10 @@ public final class Actuator {
     public Actuator(ScaleApi api, Clock clock, boolean dryRun, Duration initialBackoff, Duration maxBackoff,
                     java.util.function.BooleanSupplier mayAct) {
         this.mayAct = mayAct;
-        if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
-            throw new IllegalArgumentException("backoff: need 0 < initial <= max, got " + initialBackoff + ", " + maxBackoff);
-        }
+        this.backoff = new Backoff(initialBackoff, maxBackoff);
         this.api = api;
         this.clock = clock;
         this.dryRun = dryRun;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
     }
 
     /** What became of a submitted action. */
@@ -147,9 +142,7 @@ public final class Actuator {
 
     /** Backoff after {@code attempts} failures: initial × 2^(attempts−1), capped. */
     public Duration backoff(int attempts) {
-        long ms = initialBackoff.toMillis();
-        for (int i = 1; i < attempts && ms < maxBackoff.toMillis(); i++) ms *= 2;
-        return Duration.ofMillis(Math.min(ms, maxBackoff.toMillis()));
+        return backoff.after(attempts);
     }
 
     /** The target's current count, from the API. */

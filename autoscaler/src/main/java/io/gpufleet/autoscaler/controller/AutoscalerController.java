@@ -142,20 +142,30 @@ public final class AutoscalerController implements AutoCloseable {
             free = Optional.empty();
         }
         List<Outcome> out = new ArrayList<>();
+        int gpusWanted = 0;
         for (Target t : targets) {
+            if (t.policy.target().isTraining()) continue;
             try {
-                if (t.policy.target().isTraining()) {
-                    TrainingTargets.Result r = training.orElseThrow().sync(t.policy, free);
-                    free = r.remaining();
-                    continue;
-                }
                 Step s = sync(t, free);
                 if (s != null) {
                     out.add(s.outcome());
                     free = s.remaining();
+                    gpusWanted += s.unplaceableGpus();
                 }
             } catch (RuntimeException e) {
                 // One target's failure must not stop the others.
+                metrics.dependencyError("kubernetes");
+                LOG.warn("policy {}/{}: pass failed: {}", t.policy.namespace(), t.policy.name(), e.toString());
+            }
+        }
+        // Training after inference: serving is the higher-priority work that may reclaim training's GPUs.
+        for (Target t : targets) {
+            if (!t.policy.target().isTraining()) continue;
+            try {
+                TrainingTargets.Result r = training.orElseThrow().sync(t.policy, free, gpusWanted);
+                free = r.remaining();
+                gpusWanted = Math.max(0, gpusWanted - r.gpusReleased());
+            } catch (RuntimeException e) {
                 metrics.dependencyError("kubernetes");
                 LOG.warn("policy {}/{}: pass failed: {}", t.policy.namespace(), t.policy.name(), e.toString());
             }
@@ -164,7 +174,7 @@ public final class AutoscalerController implements AutoCloseable {
     }
 
     /** A policy's outcome and the free GPUs it leaves to the next. */
-    private record Step(Outcome outcome, Optional<FreeGpus> remaining) {}
+    private record Step(Outcome outcome, Optional<FreeGpus> remaining, int unplaceableGpus) {}
 
     /** One policy's pass; null when its target could not be read. */
     private Step sync(Target t, Optional<FreeGpus> free) {
@@ -223,7 +233,7 @@ public final class AutoscalerController implements AutoCloseable {
         record(t, st, desired, direction, limitedBy, plan, acted);
         t.lastUnplaceable = plan.unplaceable();
         return new Step(new Outcome(p.name(), st.replicas(), desired, direction, limitedBy, plan.unplaceable(),
-                replacements, acted, explain), plan.remaining());
+                replacements, acted, explain), plan.remaining(), plan.unplaceable() * st.gpusPerReplica());
     }
 
     private List<MetricInput> readMetrics(Target t, List<String> pods, Map<String, Double> gpuUtil) {

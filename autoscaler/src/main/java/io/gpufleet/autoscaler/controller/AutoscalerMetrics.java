@@ -102,6 +102,22 @@ public final class AutoscalerMetrics {
         return writer.getContentType();
     }
 
+    /** An elastic training job's worker count. */
+    public void trainingWorkers(String policy, String job, int workers) {
+        trainingWorkers.labelValues(policy, job).set(workers);
+    }
+
+    /** An applied resize of an elastic training job. */
+    public void resized(String policy, String job, int workers) {
+        resizes.labelValues(policy).inc();
+        trainingWorkers.labelValues(policy, job).set(workers);
+    }
+
+    /** A failed write for the policy's target (retried). */
+    public void actuationError(String policy) {
+        actuationErrors.labelValues(policy).inc();
+    }
+
     /** A failed read of {@code dependency} (kubernetes, signals, capacity, events). */
     public void dependencyError(String dependency) {
         dependencyErrors.labelValues(dependency).inc();

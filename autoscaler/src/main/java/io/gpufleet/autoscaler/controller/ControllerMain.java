@@ -13,6 +13,9 @@ import io.gpufleet.autoscaler.policy.PolicyLoader;
 import io.gpufleet.autoscaler.policy.ScalingPolicy;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.MetricSource;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.MetricSpec;
+import io.gpufleet.autoscaler.policy.ScalingPolicy.TargetKind;
+import io.gpufleet.autoscaler.training.Fabric8PyTorchJobs;
+import io.gpufleet.autoscaler.training.PyTorchJobResizer;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -85,6 +88,9 @@ public final class ControllerMain implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         for (PolicyError e : r.errors()) problems.add(e.toString());
         for (ScalingPolicy p : r.policies()) {
+            if (p.target().kind() == TargetKind.TrainingJob) {
+                problems.add(p.namespace() + "/" + p.name() + ": spec.targetRef.kind: TrainingJob is not resized by the controller yet; use PyTorchJob");
+            }
             for (int i = 0; i < p.metrics().size(); i++) {
                 MetricSpec m = p.metrics().get(i);
                 String where = p.namespace() + "/" + p.name() + ": spec.metrics[" + i + "]";
@@ -123,7 +129,8 @@ public final class ControllerMain implements AutoCloseable {
                 config.schedulerTokenFile().map(ControllerMain::token), Duration.ofSeconds(5)));
         AutoscalerMetrics metrics = new AutoscalerMetrics();
         DecisionEvents events = new Fabric8DecisionEvents(client, clock);
-        Optional<TrainingTargets> training = Optional.empty();
+        Optional<TrainingTargets> training = Optional.of(new PyTorchJobResizer(new Fabric8PyTorchJobs(client), clock, metrics, events,
+                config.dryRun(), leader.isPresent() ? leader.get() : () -> true, PyTorchJobResizer.Settings.defaults()));
         AutoscalerController controller = new AutoscalerController(policies, new Fabric8Workloads(client), signals,
                 actuator, capacity, events, metrics, clock, training);
         HttpServer http;

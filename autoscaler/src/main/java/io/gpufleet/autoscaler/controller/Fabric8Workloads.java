@@ -55,8 +55,13 @@ public final class Fabric8Workloads implements Workloads {
     @Override
     public TargetState observe(ScalingPolicy policy) {
         Spec s = spec(policy);
-        List<Pod> pods = s.selector() == null ? List.of()
-                : client.pods().inNamespace(policy.namespace()).withLabelSelector(s.selector()).list().getItems();
+        return new TargetState(s.replicas(), gpus(s.template()),
+                s.selector() == null ? List.of() : replicas(policy.namespace(), s.selector()));
+    }
+
+    /** The pods the selector matches, each with its node's spot label and preemption notice. */
+    public List<TargetState.Replica> replicas(String namespace, LabelSelector selector) {
+        List<Pod> pods = client.pods().inNamespace(namespace).withLabelSelector(selector).list().getItems();
         Map<String, Node> nodes = new HashMap<>();
         List<TargetState.Replica> out = new ArrayList<>();
         for (Pod pod : pods) {
@@ -67,7 +72,7 @@ public final class Fabric8Workloads implements Workloads {
                     && node.getSpec().getTaints().stream().anyMatch(t -> SpotNodes.PREEMPTING_TAINT.equals(t.getKey()));
             out.add(new TargetState.Replica(status(pod), nodeName, spot, preempting, deletionCost(pod)));
         }
-        return new TargetState(s.replicas(), gpus(s.template()), out);
+        return out;
     }
 
     static PodStatus status(Pod pod) {
@@ -98,7 +103,7 @@ public final class Fabric8Workloads implements Workloads {
     }
 
     /** Whole GPUs one pod of the template asks for (limits, else requests, summed over containers). */
-    static int gpus(PodTemplateSpec t) {
+    public static int gpus(PodTemplateSpec t) {
         if (t == null || t.getSpec() == null || t.getSpec().getContainers() == null) return 0;
         int sum = 0;
         for (Container c : t.getSpec().getContainers()) {
