@@ -93,7 +93,7 @@ public final class PrometheusSignalSource implements SignalSource {
         try {
             rsp = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new UncheckedIOException("prometheus " + base + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("prometheus " + base + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted querying " + base, e);

@@ -48,7 +48,7 @@ public final class SchedulerGpuCapacity implements GpuCapacity {
         try {
             rsp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new UncheckedIOException("scheduler " + nodes + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("scheduler " + nodes + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted reading " + nodes, e);
