@@ -229,8 +229,8 @@ public final class AutoscalerController implements AutoCloseable {
                         st.gpusPerReplica(), plan.onSpot(), plan.onDemand(), plan.unplaceable()) : "",
                 acted.map(a -> "; " + a.name().toLowerCase(Locale.ROOT)).orElse(""));
         LOG.info(explain);
-        explainInEvents(t, st, desired, d, plan, t.surge > surgeBefore ? t.surge : 0, acted);
         record(t, st, desired, direction, limitedBy, plan, acted);
+        explainInEvents(t, st, desired, d, plan, t.surge > surgeBefore ? t.surge : 0, acted);
         t.lastUnplaceable = plan.unplaceable();
         return new Step(new Outcome(p.name(), st.replicas(), desired, direction, limitedBy, plan.unplaceable(),
                 replacements, acted, explain), plan.remaining(), plan.unplaceable() * st.gpusPerReplica());

@@ -19,6 +19,7 @@ import java.util.Optional;
  *   <tr><td>--scheduler-url URL</td><td>none</td><td>scheduler-core API; free GPUs cap scale-ups (without it nothing is capped)</td></tr>
  *   <tr><td>--scheduler-token-file FILE</td><td>none</td><td>bearer token for the scheduler API</td></tr>
  *   <tr><td>--prometheus-url URL</td><td>none</td><td>Prometheus for GPU and Prometheus metrics (required when a policy uses them)</td></tr>
+ *   <tr><td>--signals-bootstrap HOST:PORT[,...]</td><td>none</td><td>Kafka of stream-analytics' signals (required when a policy uses Signal metrics)</td></tr>
  *   <tr><td>--dry-run</td><td>off</td><td>decide and log only: no scale, patch, annotation or event is written</td></tr>
  *   <tr><td>--metrics-port N</td><td>8889</td><td>port of /metrics, 0 picks a free one</td></tr>
  *   <tr><td>--period DURATION</td><td>15s</td><td>time between passes, 1s..10m (HPA's sync period is 15 s)</td></tr>
@@ -28,7 +29,8 @@ import java.util.Optional;
  * </table>
  */
 public record ControllerConfig(Path policies, Optional<Path> kubeconfig, Optional<URI> schedulerUrl,
-                               Optional<Path> schedulerTokenFile, Optional<URI> prometheusUrl, boolean dryRun,
+                               Optional<Path> schedulerTokenFile, Optional<URI> prometheusUrl,
+                               Optional<String> signalsBootstrap, boolean dryRun,
                                int metricsPort, Duration period, String leaseNamespace, String identity,
                                boolean leaderElection) {
     public ControllerConfig {
@@ -39,6 +41,7 @@ public record ControllerConfig(Path policies, Optional<Path> kubeconfig, Optiona
         if (schedulerTokenFile.isPresent() && schedulerUrl.isEmpty()) {
             throw new IllegalArgumentException("--scheduler-token-file: needs --scheduler-url");
         }
+        signalsBootstrap.ifPresent(ControllerConfig::checkBootstrap);
         if (metricsPort < 0 || metricsPort > 65535) throw new IllegalArgumentException("--metrics-port: " + metricsPort + " is outside 0..65535");
         if (period.compareTo(Duration.ofSeconds(1)) < 0 || period.compareTo(Duration.ofMinutes(10)) > 0) {
             throw new IllegalArgumentException("--period: " + period + " is outside 1s..10m");
@@ -58,6 +61,7 @@ public record ControllerConfig(Path policies, Optional<Path> kubeconfig, Optiona
         Optional<URI> scheduler = Optional.empty();
         Optional<Path> token = Optional.empty();
         Optional<URI> prometheus = Optional.empty();
+        Optional<String> signals = Optional.empty();
         boolean dryRun = false;
         int port = Ports.AUTOSCALER_METRICS;
         Duration period = Duration.ofSeconds(15);
@@ -74,6 +78,7 @@ public record ControllerConfig(Path policies, Optional<Path> kubeconfig, Optiona
                 case "--scheduler-url" -> scheduler = Optional.of(url(a, value(args, ++i, a)));
                 case "--scheduler-token-file" -> token = Optional.of(Path.of(value(args, ++i, a)));
                 case "--prometheus-url" -> prometheus = Optional.of(url(a, value(args, ++i, a)));
+                case "--signals-bootstrap" -> signals = Optional.of(value(args, ++i, a).trim());
                 case "--metrics-port" -> port = integer(a, value(args, ++i, a));
                 case "--period" -> period = duration(a, value(args, ++i, a));
                 case "--lease-namespace" -> leaseNs = value(args, ++i, a);
@@ -81,7 +86,20 @@ public record ControllerConfig(Path policies, Optional<Path> kubeconfig, Optiona
                 default -> throw new IllegalArgumentException(a + ": unknown option");
             }
         }
-        return new ControllerConfig(policies, kubeconfig, scheduler, token, prometheus, dryRun, port, period, leaseNs, identity, election);
+        return new ControllerConfig(policies, kubeconfig, scheduler, token, prometheus, signals, dryRun, port, period, leaseNs, identity, election);
+    }
+
+    /** A comma-separated list of host:port with a port in 1..65535. */
+    private static void checkBootstrap(String v) {
+        for (String part : v.split(",", -1)) {
+            String hp = part.trim();
+            int colon = hp.lastIndexOf(':');
+            if (colon <= 0 || colon == hp.length() - 1 || hp.substring(0, colon).chars().anyMatch(ch -> Character.isWhitespace(ch) || ch == '/')) {
+                throw new IllegalArgumentException("--signals-bootstrap: '" + hp + "' is not host:port");
+            }
+            int port = integer("--signals-bootstrap", hp.substring(colon + 1));
+            if (port < 1 || port > 65535) throw new IllegalArgumentException("--signals-bootstrap: port " + port + " is outside 1..65535");
+        }
     }
 
     private static String value(String[] args, int i, String option) {

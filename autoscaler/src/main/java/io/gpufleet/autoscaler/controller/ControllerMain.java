@@ -42,8 +42,11 @@ public final class ControllerMain implements AutoCloseable {
     private final HttpServer http;
     private final KubernetesClient client;
     private final Optional<LeaderGate> leader;
+    private final Optional<SignalStreamListener> stream;
 
-    private ControllerMain(AutoscalerController controller, HttpServer http, KubernetesClient client, Optional<LeaderGate> leader) {
+    private ControllerMain(AutoscalerController controller, HttpServer http, KubernetesClient client, Optional<LeaderGate> leader,
+                           Optional<SignalStreamListener> stream) {
+        this.stream = stream;
         this.controller = controller;
         this.http = http;
         this.client = client;
@@ -97,6 +100,9 @@ public final class ControllerMain implements AutoCloseable {
                 if (m.source() != MetricSource.Signal && config.prometheusUrl().isEmpty()) {
                     problems.add(where + ": type " + m.source() + " needs --prometheus-url");
                 }
+                if (m.source() == MetricSource.Signal && config.signalsBootstrap().isEmpty()) {
+                    problems.add(where + ": type Signal needs --signals-bootstrap");
+                }
                 if (m.source() == MetricSource.Signal && !WorkloadSignals.NAMES.contains(m.name())) {
                     problems.add(where + ".signal.name: unknown signal '" + m.name() + "', use one of " + WorkloadSignals.NAMES);
                 }
@@ -125,9 +131,10 @@ public final class ControllerMain implements AutoCloseable {
         SignalSource prometheus = config.prometheusUrl().<SignalSource>map(u -> new PrometheusSignalSource(u, Duration.ofSeconds(5)))
                 .orElse(NO_SIGNALS);
         WorkloadSignals signals = new WorkloadSignals(prometheus, clock, Duration.ofMinutes(2));
+        AutoscalerMetrics metrics = new AutoscalerMetrics();
+        Optional<SignalStreamListener> stream = config.signalsBootstrap().map(b -> new SignalStreamListener(b, signals, metrics).start());
         Optional<GpuCapacity> capacity = config.schedulerUrl().map(u -> new SchedulerGpuCapacity(u,
                 config.schedulerTokenFile().map(ControllerMain::token), Duration.ofSeconds(5)));
-        AutoscalerMetrics metrics = new AutoscalerMetrics();
         DecisionEvents events = new Fabric8DecisionEvents(client, clock);
         Optional<TrainingTargets> training = Optional.of(new PyTorchJobResizer(new Fabric8PyTorchJobs(client), clock, metrics, events,
                 config.dryRun(), leader.isPresent() ? leader.get() : () -> true, PyTorchJobResizer.Settings.defaults()));
@@ -137,6 +144,7 @@ public final class ControllerMain implements AutoCloseable {
         try {
             http = HttpServer.create(new InetSocketAddress(config.metricsPort()), 0);
         } catch (IOException e) {
+            stream.ifPresent(SignalStreamListener::close);
             leader.ifPresent(LeaderGate::close);
             client.close();
             throw new IllegalStateException("--metrics-port " + config.metricsPort() + ": " + e.getMessage(), e);
@@ -160,7 +168,7 @@ public final class ControllerMain implements AutoCloseable {
         controller.start(config.period());
         out.printf("autoscaler: %d policies, metrics on :%d/metrics, pass every %s%s%n", policies.size(),
                 http.getAddress().getPort(), config.period(), config.dryRun() ? ", dry-run" : "");
-        return new ControllerMain(controller, http, client, leader);
+        return new ControllerMain(controller, http, client, leader, stream);
     }
 
     private static String token(java.nio.file.Path f) {
@@ -195,6 +203,7 @@ public final class ControllerMain implements AutoCloseable {
     @Override
     public void close() {
         controller.stop();
+        stream.ifPresent(SignalStreamListener::close);
         http.stop(0);
         leader.ifPresent(LeaderGate::close);
         client.close();

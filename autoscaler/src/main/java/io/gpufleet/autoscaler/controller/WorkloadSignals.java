@@ -17,19 +17,18 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Stream-analytics signals ({@link WorkloadSignal}, topic gpufleet.signals) for {@code Signal} metrics: the
  * latest signal of the target's workload (same namespace and name), read by field; other metrics go to the
- * wrapped source. A signal older than {@code maxAge} (by the clock, from when it was accepted) is missing, so
- * a stopped analytics job shows as missing metrics rather than as a frozen value.
+ * wrapped source. A signal whose window ended more than {@code maxAge} before the clock's now is missing, so a
+ * stopped analytics job shows as missing metrics rather than as a frozen value, and replaying a topic from its
+ * start brings back nothing stale.
  */
 public final class WorkloadSignals implements SignalSource {
     /** Signal names a policy may use: fields of {@link WorkloadSignal}. */
     public static final Set<String> NAMES = Set.of("utilization", "memoryRatio", "memoryUsedBytes", "throughput", "gpus");
 
-    private record Seen(WorkloadSignal signal, Instant at) {}
-
     private final SignalSource others;
     private final Clock clock;
     private final Duration maxAge;
-    private final Map<String, Seen> latest = new ConcurrentHashMap<>();
+    private final Map<String, WorkloadSignal> latest = new ConcurrentHashMap<>();
 
     public WorkloadSignals(SignalSource others, Clock clock, Duration maxAge) {
         this.others = others;
@@ -39,8 +38,7 @@ public final class WorkloadSignals implements SignalSource {
 
     /** Takes a signal (from the Kafka consumer); an older window than the one held is ignored. */
     public void accept(WorkloadSignal s) {
-        latest.merge(s.namespace() + "/" + s.workload(), new Seen(s, clock.instant()),
-                (old, neu) -> neu.signal().windowEndMillis() >= old.signal().windowEndMillis() ? neu : old);
+        latest.merge(s.namespace() + "/" + s.workload(), s, (old, neu) -> neu.windowEndMillis() >= old.windowEndMillis() ? neu : old);
     }
 
     @Override
@@ -51,9 +49,10 @@ public final class WorkloadSignals implements SignalSource {
     @Override
     public OptionalDouble total(ScalingPolicy policy, MetricSpec metric) {
         if (metric.source() != MetricSource.Signal) return others.total(policy, metric);
-        Seen seen = latest.get(policy.namespace() + "/" + policy.target().name());
-        if (seen == null || Duration.between(seen.at(), clock.instant()).compareTo(maxAge) > 0) return OptionalDouble.empty();
-        WorkloadSignal s = seen.signal();
+        WorkloadSignal s = latest.get(policy.namespace() + "/" + policy.target().name());
+        if (s == null || Duration.between(Instant.ofEpochMilli(s.windowEndMillis()), clock.instant()).compareTo(maxAge) > 0) {
+            return OptionalDouble.empty();
+        }
         double v = switch (metric.name()) {
             case "utilization" -> s.utilization();
             case "memoryRatio" -> s.memoryRatio();

@@ -307,6 +307,40 @@ class AutoscalerControllerTest {
     }
 
     @Test
+    void trainingRunsAfterServingAndIsToldWhatServingCouldNotPlace() {
+        twoBusyReplicas();
+        capacity.node("od-1", 1, false);
+        ScalingPolicy train = KubeFixture.policy("""
+                apiVersion: autoscaling.gpufleet.io/v1
+                kind: ScalingPolicy
+                metadata: {name: bert, namespace: research}
+                spec:
+                  targetRef: {kind: PyTorchJob, name: bert}
+                  maxReplicas: 8
+                  metrics:
+                    - type: GpuUtilization
+                      target: {type: Utilization, averageUtilization: 80}
+                """);
+        List<String> seen = new java.util.ArrayList<>();
+        TrainingTargets training = (policy, free, gpusWanted) -> {
+            seen.add(policy.name() + " free=" + free.orElseThrow().total() + " wanted=" + gpusWanted);
+            return new TrainingTargets.Result(free, 0);
+        };
+        Actuator actuator = new Actuator(new Fabric8ScaleApi(k.client), k.clock, false, Duration.ofSeconds(1), Duration.ofSeconds(30));
+        // listed first, run last
+        AutoscalerController c = new AutoscalerController(List.of(train, gpuPolicy("llm", "")), new Fabric8Workloads(k.client), signals,
+                actuator, Optional.of(capacity), new Fabric8DecisionEvents(k.client, k.clock), metrics, k.clock, Optional.of(training));
+        c.tick();
+        assertEquals(3, k.replicas(NS, "llm"));
+        assertEquals(List.of("bert free=0 wanted=1"), seen, "serving took the free GPU and still wants one more");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new AutoscalerController(List.of(train),
+                new Fabric8Workloads(k.client), signals, actuator, Optional.empty(), (p, w, r, m) -> { }, metrics, k.clock, Optional.empty()));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new AutoscalerController(
+                List.of(gpuPolicy("llm", ""), gpuPolicy("llm", "")), new Fabric8Workloads(k.client), signals, actuator, Optional.empty(),
+                (p, w, r, m) -> { }, metrics, k.clock, Optional.empty()), "two policies on one target");
+    }
+
+    @Test
     void metricNamesAndLabelsAreExactlyTheDocumentedOnes() {
         Map<String, List<String>> expected = Map.ofEntries(
                 Map.entry("gpufleet_autoscaler_replicas", List.of("policy", "namespace", "target")),
