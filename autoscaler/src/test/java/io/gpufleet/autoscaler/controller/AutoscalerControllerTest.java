@@ -289,6 +289,8 @@ class AutoscalerControllerTest {
         c.tick();
         assertEquals(4, k.replicas(NS, "llm"));
         assertEquals(1, writes.get(), "applied exactly once");
+        assertTrue(k.events(NS, "llm").stream().anyMatch(e -> e.startsWith("SuccessfulRescale: New size: 4")
+                && e.contains("written on retry")), k.events(NS, "llm")::toString);
         k.advance(15);
         c.tick();
         assertEquals(1, writes.get(), "nothing re-applied");
