@@ -54,6 +54,10 @@ public final class ControllerMain implements AutoCloseable {
     }
 
     public static int run(String[] args, PrintStream out) {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            out.print(ControllerConfig.USAGE);
+            return 0;
+        }
         ControllerConfig config;
         List<ScalingPolicy> policies;
         try {
@@ -124,7 +128,8 @@ public final class ControllerMain implements AutoCloseable {
             }
         }).orElseGet(() -> new KubernetesClientBuilder().build());
         Optional<LeaderGate> leader = config.leaderElection() && !config.dryRun()
-                ? Optional.of(new LeaderGate(client, config.leaseNamespace(), "gpufleet-autoscaler", config.identity(), Duration.ofSeconds(15)).start())
+                ? Optional.of(new LeaderGate(client, config.leaseNamespace().orElse(Optional.ofNullable(client.getNamespace()).orElse("default")),
+                "gpufleet-autoscaler", config.identity(), Duration.ofSeconds(15)).start())
                 : Optional.empty();
         Actuator actuator = new Actuator(new Fabric8ScaleApi(client), clock, config.dryRun(), Duration.ofSeconds(1),
                 Duration.ofMinutes(2), leader.isPresent() ? leader.get() : () -> true);
