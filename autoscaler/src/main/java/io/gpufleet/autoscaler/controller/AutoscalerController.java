@@ -145,6 +145,16 @@ public final class AutoscalerController implements AutoCloseable {
             LOG.warn("free GPUs unknown this pass, scale-ups are not capped: {}", e.toString());
             free = Optional.empty();
         }
+        if (free.isPresent()) {
+            try {
+                Set<String> reclaimed = workloads.preemptingNodes();
+                free = Optional.of(free.get().without(reclaimed));
+            } catch (RuntimeException e) {
+                // Nodes of the targets' own preempted pods are still excluded per policy.
+                metrics.dependencyError("kubernetes");
+                LOG.warn("nodes under preemption notice unknown this pass: {}", e.toString());
+            }
+        }
         List<Outcome> out = new ArrayList<>();
         int gpusWanted = 0;
         for (Target t : targets) {

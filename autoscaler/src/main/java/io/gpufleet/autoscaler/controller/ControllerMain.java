@@ -23,9 +23,11 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,7 +56,7 @@ public final class ControllerMain implements AutoCloseable {
     }
 
     public static int run(String[] args, PrintStream out) {
-        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
             out.print(ControllerConfig.USAGE);
             return 0;
         }
@@ -176,7 +178,7 @@ public final class ControllerMain implements AutoCloseable {
         return new ControllerMain(controller, http, client, leader, stream);
     }
 
-    private static String token(java.nio.file.Path f) {
+    private static String token(Path f) {
         try {
             return Files.readString(f).trim();
         } catch (IOException e) {
