@@ -240,7 +240,8 @@ class PyTorchJobResizerTest {
 
             // the whole API is down now; passes inside the backoff do not even try
             readsDown.set(true);
-            r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
+            TrainingTargets.Result held = r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
+            assertEquals(4, held.remaining().orElseThrow().total(), "the two workers of the pending resize keep their 4 GPUs");
             assertTrue(metrics.scrape().contains("gpufleet_autoscaler_actuation_errors_total{policy=\"bert\"} 1.0"));
             now[0] = now[0].plusSeconds(1);
             r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
