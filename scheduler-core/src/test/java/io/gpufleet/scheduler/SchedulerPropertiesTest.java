@@ -239,6 +239,28 @@ class SchedulerPropertiesTest {
         }
     }
 
+    /** 2 to 4 groups whose GPU mins add up to at most the cluster. */
+    private static int[] randomMins(SplittableRandom rnd, ClusterState state) {
+        int gpus = (int) (state.gpuMilliCapacity() / 1000);
+        int[] min = new int[2 + rnd.nextInt(3)];
+        int left = gpus;
+        for (int g = 0; g < min.length; g++) {
+            min[g] = rnd.nextInt(left / (min.length - g) + 1);
+            left -= min[g];
+        }
+        return min;
+    }
+
+    /** Flat groups g0.. with those mins, each allowed to borrow up to the whole cluster. */
+    private static QuotaTree flatQuotas(int[] min, ClusterState state) {
+        long gpus = state.gpuMilliCapacity() / 1000;
+        List<QuotaSpec> specs = new ArrayList<>();
+        for (int g = 0; g < min.length; g++) {
+            specs.add(new QuotaSpec("g" + g, null, Resources.ofGpus(min[g], 0, 0), Resources.ofGpus(gpus, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4)));
+        }
+        return new QuotaTree(specs);
+    }
+
     @Test
     void afterReclaimEveryAskingGroupGetsItsMin() {
         for (long seed = 3000; seed < 3300; seed++) {
@@ -246,20 +268,9 @@ class SchedulerPropertiesTest {
             ClusterState state = new ClusterState();
             int nodes = 1 + rnd.nextInt(4);
             for (int i = 0; i < nodes; i++) state.addNode(Fixtures.pcie("n" + i, 2 + rnd.nextInt(7)));
-            int gpus = (int) (state.gpuMilliCapacity() / 1000);
-            int groups = 2 + rnd.nextInt(3);
-            // Mins add up to at most the cluster; every group may borrow up to the whole cluster.
-            int[] min = new int[groups];
-            int left = gpus;
-            for (int g = 0; g < groups; g++) {
-                min[g] = rnd.nextInt(left / (groups - g) + 1);
-                left -= min[g];
-            }
-            List<QuotaSpec> specs = new ArrayList<>();
-            for (int g = 0; g < groups; g++) {
-                specs.add(new QuotaSpec("g" + g, null, Resources.ofGpus(min[g], 0, 0), Resources.ofGpus(gpus, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4)));
-            }
-            QuotaTree quotas = new QuotaTree(specs);
+            int[] min = randomMins(rnd, state);
+            int groups = min.length;
+            QuotaTree quotas = flatQuotas(min, state);
             Scheduler sch = Schedulers.create(state, quotas, new TestClock());
             int next = 0;
             // Borrowers fill the cluster (some as gangs).
@@ -289,19 +300,9 @@ class SchedulerPropertiesTest {
             ClusterState state = new ClusterState();
             int nodes = 2 + rnd.nextInt(4);
             for (int i = 0; i < nodes; i++) state.addNode(Fixtures.pcie("n" + i, 2 + rnd.nextInt(7)));
-            int gpus = (int) (state.gpuMilliCapacity() / 1000);
-            int groups = 2 + rnd.nextInt(3);
-            int[] min = new int[groups];
-            int left = gpus;
-            for (int g = 0; g < groups; g++) {
-                min[g] = rnd.nextInt(left / (groups - g) + 1);
-                left -= min[g];
-            }
-            List<QuotaSpec> specs = new ArrayList<>();
-            for (int g = 0; g < groups; g++) {
-                specs.add(new QuotaSpec("g" + g, null, Resources.ofGpus(min[g], 0, 0), Resources.ofGpus(gpus, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4)));
-            }
-            QuotaTree quotas = new QuotaTree(specs);
+            int[] min = randomMins(rnd, state);
+            int groups = min.length;
+            QuotaTree quotas = flatQuotas(min, state);
             TestClock clock = new TestClock();
             Scheduler sch = Schedulers.create(state, quotas, clock);
             int next = 0;
