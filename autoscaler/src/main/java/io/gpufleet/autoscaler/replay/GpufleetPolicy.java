@@ -1,5 +1,11 @@
 package io.gpufleet.autoscaler.replay;
 
+import io.gpufleet.autoscaler.control.DailyShape;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.OptionalDouble;
+
 /**
  * gpufleet's inference policy. It reads only the past (per-second arrivals and queue length) and sizes the
  * service for the rate expected one cold start ahead; it syncs every 5 s:
@@ -23,8 +29,8 @@ package io.gpufleet.autoscaler.replay;
  *       ask for enough to drain the backlog it will have grown to when new replicas arrive, within 20 s,
  *       but never more than half the forecast again (a larger burst only idles once the backlog is gone).</li>
  *   <li><b>Floor from history.</b> Capacity never drops below the smaller of the mean rate of the last 2 h
- *       and {@link DailyProfile}'s median, over the previous 7 days, of the 10-min slot one lead ahead (the
- *       2-h mean alone until 2 days are known). A rate that has just sunk below both its recent past and
+ *       and the daily shape's median ({@link DailyShape}: mean rate per 10-min slot, replay days from second
+ *       0), over the previous 7 days, of the slot one lead ahead (the 2-h mean alone until 2 days are known). A rate that has just sunk below both its recent past and
  *       its usual level for the time of day tends to come back, and a rise from there is the one a cold
  *       start cannot follow; where the day's shape says the rate is low (nights, a steady decline) the
  *       floor stays out of the way.</li>
@@ -55,7 +61,7 @@ public final class GpufleetPolicy implements InferencePolicy {
      * @param rampQuantile    {@link RampDetector}: quantile of its past scores (over {@code errorDays}) that must be exceeded too
      * @param drainCap        the backlog term adds at most this share of the forecast
      * @param floorSeconds    the floor's recent mean covers this many seconds (0 = no floor)
-     * @param profileDays     days of the daily shape the floor reads (median of the same 10-min slot)
+     * @param profileDays     days of the daily shape the floor reads (median of the same 10-min slot, from 2 days)
      */
     public record Config(int periodSeconds, double quantile, double z, int errorDays, double initialRatio,
                          double minLearnRate, int holdSeconds, double drainSeconds, double drainAtSeconds,
@@ -77,11 +83,17 @@ public final class GpufleetPolicy implements InferencePolicy {
     private static final int SLOW = 60;
     private static final int FAST = 60;
     private static final int WARMUP_SECONDS = 1800;
+    private static final int MIN_PROFILE_DAYS = 2;
+    private static final Instant ORIGIN = Instant.EPOCH;
 
     private final Config cfg;
     private final SlidingHistogram[] errors;
     private final RampDetector ramps;
-    private final DailyProfile profile;
+    private final DailyShape shape;
+    private int slotsRecorded;
+    private int usualSlot = -1;
+    private int usualRecorded = -1;
+    private OptionalDouble usual = OptionalDouble.empty();
     private final double[] forecasts = new double[1 << 12];
     private final byte[] regimes = new byte[1 << 12];
     private final int[] wants = new int[1 << 12];
@@ -98,7 +110,7 @@ public final class GpufleetPolicy implements InferencePolicy {
         this.errors = new SlidingHistogram[REGIME_BOUNDS.length + 1];
         for (int i = 0; i < errors.length; i++) errors[i] = ratioHistogram(window);
         this.ramps = new RampDetector(cfg.rampSigmas(), cfg.rampQuantile(), window);
-        this.profile = new DailyProfile(cfg.profileDays());
+        this.shape = new DailyShape(cfg.profileDays(), MIN_PROFILE_DAYS, ZoneOffset.UTC);
         if (cfg.holdSeconds() / cfg.periodSeconds() >= wants.length) throw new IllegalArgumentException("config: hold too long for the period");
     }
 
@@ -155,11 +167,10 @@ public final class GpufleetPolicy implements InferencePolicy {
             double drain = q > cfg.drainAtSeconds() * cap ? (q + Math.max(0, f - cap) * lead) / cfg.drainSeconds() : q / 30.0;
             need += Math.min(drain, cfg.drainCap() * f);
         }
-        profile.observe(v);
         if (cfg.floorSeconds() > 0) {
             double floor = v.meanArrivals(t - cfg.floorSeconds() + 1, t);
-            double usual = profile.median(t + lead);
-            if (!Double.isNaN(usual)) floor = Math.min(floor, usual);
+            OptionalDouble u = usualRate(v, t + lead);
+            if (u.isPresent()) floor = Math.min(floor, u.getAsDouble());
             need = Math.max(need, floor);
         }
         int wanted = (int) Math.ceil(need / c);
@@ -181,6 +192,25 @@ public final class GpufleetPolicy implements InferencePolicy {
         int current = v.ready() + v.starting();
         if (keep < current && current - keep < Math.max(1.0, cfg.downDeadband() * current)) keep = current;
         return keep;
+    }
+
+    /**
+     * Records every 10-min slot that has ended (its mean rate) and returns the daily shape's median for the
+     * slot holding {@code second}; recomputed only when that slot or the history changes.
+     */
+    private OptionalDouble usualRate(ReplayView v, int second) {
+        int len = DailyShape.SLOT_SECONDS;
+        for (int complete = (v.now() + 1) / len; slotsRecorded < complete; slotsRecorded++) {
+            int from = slotsRecorded * len;
+            shape.record(ORIGIN.plusSeconds(from), v.meanArrivals(from, from + len - 1));
+        }
+        int slot = second / len;
+        if (slot != usualSlot || slotsRecorded != usualRecorded) {
+            usual = shape.forecast(ORIGIN.plusSeconds(second));
+            usualSlot = slot;
+            usualRecorded = slotsRecorded;
+        }
+        return usual;
     }
 
     /** Ratios realized / forecast: bins of 0.5 % from 0.5 to 5. */
