@@ -84,7 +84,7 @@ public final class PolicyScaler {
             }
             d = decision(current, desired, b, Optional.of(h), rule, why);
         }
-        LOG.info("{}/{}: {}", policy.namespace(), policy.name(), d.explain());
+        LOG.debug("{}/{}: {}", policy.namespace(), policy.name(), d.explain());
         return d;
     }
 
