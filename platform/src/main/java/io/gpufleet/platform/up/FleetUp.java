@@ -45,10 +45,11 @@ public final class FleetUp implements AutoCloseable {
      * @param minRun         shortest synthetic job run time
      * @param maxRun         longest synthetic job run time
      * @param autoscalerPort autoscaler /metrics port (0: any free one)
+     * @param inferenceDay   length of the simulated day the inference load follows
      */
     public record Settings(Map<String, String> exporterFlags, double faultRate, boolean analytics, int analyticsPort,
                            boolean scheduler, int schedulerPort, boolean jobs, double jobsPerMinute, Duration minRun,
-                           Duration maxRun, boolean autoscaler, int autoscalerPort, long seed) {
+                           Duration maxRun, boolean autoscaler, int autoscalerPort, Duration inferenceDay, long seed) {
         public Settings {
             exporterFlags = Map.copyOf(exporterFlags);
             if (jobsPerMinute < 0) throw new IllegalArgumentException("--job-rate: must be >= 0, was " + jobsPerMinute);
@@ -72,9 +73,10 @@ public final class FleetUp implements AutoCloseable {
     private final List<String> notes = new ArrayList<>();
     private AnalyticsRuntime analytics;
     private SchedulerServer scheduler;
-    private Workloads workloads;
+    private PlacedWork workloads;
     private JobStream jobs;
     private FaultBridge faults;
+    private InferenceAutoscaler autoscaler;
     private int totalGpus;
 
     private FleetUp(Settings settings, ExporterRuntime exporters) {
@@ -126,7 +128,7 @@ public final class FleetUp implements AutoCloseable {
             notes.add("scheduler: not started (" + e.getMessage() + "); choose another --scheduler-port, or --no-scheduler");
             return;
         }
-        workloads = new Workloads(fleet);
+        workloads = new PlacedWork(fleet);
         faults = new FaultBridge(scheduler.loop());
         await(scheduler.loop().run(svc -> svc.addListener(workloads)));
         ScheduledExecutorService faultSync = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -148,6 +150,17 @@ public final class FleetUp implements AutoCloseable {
             jobs = new JobStream(scheduler.loop(), workloads, new SyntheticJobs(settings.seed(), settings.minRun(),
                     settings.maxRun()), perMinute / 60.0, settings.maxRun().multipliedBy(2), settings.seed(), System::nanoTime).start();
             started.add(jobs);
+        }
+        if (settings.autoscaler()) {
+            try {
+                // the peak needs about a twentieth of the fleet at the target utilization
+                double peak = Math.max(1.2, 0.05 * totalGpus * InferenceAutoscaler.TARGET_UTILIZATION / 100.0);
+                autoscaler = new InferenceAutoscaler(scheduler.loop(), workloads, scheduler.url(), peak,
+                        settings.inferenceDay(), settings.seed(), bindAddress(), settings.autoscalerPort());
+                started.add(autoscaler);
+            } catch (java.io.IOException | RuntimeException e) {
+                notes.add("autoscaler: not started (" + e.getMessage() + "); choose another --autoscaler-port, or --no-autoscaler");
+            }
         }
     }
 
@@ -233,6 +246,7 @@ public final class FleetUp implements AutoCloseable {
             out.add(new LocalPrometheus.ScrapeJob(ANALYTICS_JOB, List.of(host + ":" + analytics.metricsPort())));
         }
         if (scheduler != null) out.add(new LocalPrometheus.ScrapeJob(SCHEDULER_JOB, List.of(host + ":" + scheduler.port())));
+        if (autoscaler != null) out.add(new LocalPrometheus.ScrapeJob(AUTOSCALER_JOB, List.of(host + ":" + autoscaler.port())));
         return out;
     }
 
@@ -248,13 +262,18 @@ public final class FleetUp implements AutoCloseable {
             out.println("  scheduler      " + u + "/api/v1/jobs  nodes " + u + "/api/v1/nodes  quotas " + u
                     + "/api/v1/quotas  metrics " + u + "/metrics  (open API, no tokens)");
         }
+        if (autoscaler != null) {
+            out.println("  autoscaler     policy chat-serving scales deployment " + InferenceDeployment.NAMESPACE + "/"
+                    + InferenceDeployment.NAME + " on GPU utilization (a day every " + settings.inferenceDay().toSeconds()
+                    + " s); metrics at http://localhost:" + autoscaler.port() + "/metrics");
+        }
         for (String n : notes) out.println("  " + n);
     }
 
     /** A point-in-time view for the summary line. */
     public record Status(int gpus, double allocatedGpus, double usedGpus, int failed, int degraded, long outOfPool,
                          long bound, long preempted, int queued, int waiting, int placedPods, JobStream.Counts jobs,
-                         boolean scheduler) {}
+                         boolean scheduler, String autoscaler) {}
 
     /** Reads the exporters and the scheduler. */
     public Status status() {
@@ -270,7 +289,7 @@ public final class FleetUp implements AutoCloseable {
             }
         }
         if (scheduler == null) {
-            return new Status(gpus, 0, used, failed, degraded, 0, 0, 0, 0, 0, 0, null, false);
+            return new Status(gpus, 0, used, failed, degraded, 0, 0, 0, 0, 0, 0, null, false, null);
         }
         double[] sched = new double[4];
         try {
@@ -285,7 +304,7 @@ public final class FleetUp implements AutoCloseable {
         }
         return new Status(gpus, sched[0], used, failed, degraded, faults.removed() - faults.returned(),
                 workloads.boundCount(), workloads.preemptedCount(), (int) sched[1], (int) sched[2], (int) sched[3],
-                jobs == null ? null : jobs.counts(), true);
+                jobs == null ? null : jobs.counts(), true, autoscaler == null ? null : autoscaler.summary());
     }
 
     /** One compact line. */
@@ -300,6 +319,7 @@ public final class FleetUp implements AutoCloseable {
             b.append(String.format(Locale.ROOT, " | jobs: %d running, %d done, %d withdrawn", s.jobs().active(),
                     s.jobs().finished(), s.jobs().withdrawn()));
         }
+        if (s.autoscaler() != null) b.append(" | autoscaler: ").append(s.autoscaler());
         return b.toString();
     }
 

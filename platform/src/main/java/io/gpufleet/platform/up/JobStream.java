@@ -46,7 +46,7 @@ final class JobStream implements AutoCloseable {
     }
 
     private final DecisionLoop loop;
-    private final Workloads workloads;
+    private final PlacedWork workloads;
     private final SyntheticJobs jobs;
     private final double perSecond;
     private final Duration maxWait;
@@ -67,7 +67,7 @@ final class JobStream implements AutoCloseable {
      * @param perSecond mean job arrivals per second
      * @param maxWait   how long a job may wait for its first placement before it is withdrawn
      */
-    JobStream(DecisionLoop loop, Workloads workloads, SyntheticJobs jobs, double perSecond, Duration maxWait, long seed,
+    JobStream(DecisionLoop loop, PlacedWork workloads, SyntheticJobs jobs, double perSecond, Duration maxWait, long seed,
               LongSupplier nanos) {
         if (!(perSecond > 0)) throw new IllegalArgumentException("job rate must be > 0, was " + perSecond);
         this.loop = loop;
@@ -130,7 +130,7 @@ final class JobStream implements AutoCloseable {
         Running r = new Running(plan, pods, now);
         // registered before the submit: the submit itself runs a scheduling pass that may place the pods
         for (int i = 0; i < n; i++) {
-            workloads.register(pods.get(i), new Workloads.PodWork(ns, plan.workloadName(i), plan.load().utilization(),
+            workloads.register(pods.get(i), new PlacedWork.PodWork(ns, plan.workloadName(i), plan.load().utilization(),
                     plan.load().memoryFraction()));
             byPod.put(pods.get(i), r);
         }

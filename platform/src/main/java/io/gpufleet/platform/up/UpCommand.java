@@ -10,6 +10,7 @@ import io.gpufleet.platform.observe.LocalPrometheus;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -98,6 +99,10 @@ public final class UpCommand implements Callable<Integer> {
             description = "Port of the autoscaler's /metrics (default: 8889; 0: any free port).")
     int autoscalerPort = io.gpufleet.contracts.Ports.AUTOSCALER_METRICS;
 
+    @Option(names = "--inference-day", paramLabel = "<seconds>",
+            description = "Length of the simulated day the autoscaled inference load follows (default: 600).")
+    long inferenceDay = 600;
+
     @Option(names = "--prometheus",
             description = "Also run a local Prometheus (if installed) scraping every component, with the rules in alerts/.")
     boolean prometheus;
@@ -130,7 +135,8 @@ public final class UpCommand implements Callable<Integer> {
         try {
             Duration[] run = runTimes(jobRunTime);
             settings = new FleetUp.Settings(exporterFlags(), faultRate, !noAnalytics, analyticsPort, !noScheduler,
-                    schedulerPort, !noJobs, jobRate, run[0], run[1], !noAutoscaler, autoscalerPort, seed);
+                    schedulerPort, !noJobs, jobRate, run[0], run[1], !noAutoscaler, autoscalerPort,
+                    Duration.ofSeconds(inferenceDay), seed);
         } catch (IllegalArgumentException e) {
             System.err.println("fleet up: " + e.getMessage());
             return 2;
@@ -209,10 +215,16 @@ public final class UpCommand implements Callable<Integer> {
         return b.append(" GPUs").toString();
     }
 
-    /** Every job submission and deletion is logged at INFO by the scheduler; the summary line counts them instead. */
+    /**
+     * The scheduler logs every job submission and deletion and the autoscaler every pass at INFO; the summary line
+     * counts them instead (the actuator's "scaled ... to N" lines stay). {@code -Dorg.slf4j.simpleLogger.log...}
+     * brings them back.
+     */
     private static void quietLibraries() {
-        String key = "org.slf4j.simpleLogger.log.io.gpufleet.scheduler.api.SchedulerService";
-        if (System.getProperty(key) == null) System.setProperty(key, "warn");
+        for (String logger : List.of("io.gpufleet.scheduler.api.SchedulerService", "io.gpufleet.autoscaler.controller.AutoscalerController")) {
+            String key = "org.slf4j.simpleLogger.log." + logger;
+            if (System.getProperty(key) == null) System.setProperty(key, "warn");
+        }
     }
 
     private long startNanos;

@@ -52,7 +52,7 @@ class AlertDeliveryEndToEndTest {
                 "xid-window", "30s"));
         // jobs outlive the test, so the pods the dashboards are checked on are still there at the end
         return new FleetUp.Settings(flags, 0, true, 0, true, 0, true, 4, Duration.ofSeconds(150),
-                Duration.ofSeconds(240), true, 0, 42);
+                Duration.ofSeconds(240), true, 0, Duration.ofSeconds(60), 42);
     }
 
     @Test
@@ -73,7 +73,7 @@ class AlertDeliveryEndToEndTest {
             }
             List<LocalPrometheus.ScrapeJob> jobs = up.scrapeJobs("127.0.0.1");
             List<String> jobNames = jobs.stream().map(LocalPrometheus.ScrapeJob::name).toList();
-            assertTrue(jobNames.containsAll(List.of(FleetUp.ANALYTICS_JOB, FleetUp.SCHEDULER_JOB)), jobNames.toString());
+            assertTrue(jobNames.containsAll(List.of(FleetUp.ANALYTICS_JOB, FleetUp.SCHEDULER_JOB, FleetUp.AUTOSCALER_JOB)), jobNames.toString());
             try (LocalPrometheus prom = LocalPrometheus.start(new LocalPrometheus.Settings(
                     Tools.require("prometheus"), 0, Duration.ofSeconds(1), Duration.ofSeconds(1), ruleCopies,
                     List.of(am.address()), targets, jobs), Duration.ofSeconds(30))) {

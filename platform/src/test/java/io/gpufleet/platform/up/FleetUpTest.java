@@ -34,7 +34,8 @@ class FleetUpTest {
         flags.put("slow-interval", "1s");
         flags.put("kubernetes", "off");
         flags.put("xid-window", "3s");
-        return new FleetUp.Settings(flags, 0, analytics, 0, true, 0, true, jobsPerMinute, minRun, maxRun, false, 0, 42);
+        return new FleetUp.Settings(flags, 0, analytics, 0, true, 0, true, jobsPerMinute, minRun, maxRun, false, 0,
+                Duration.ofMinutes(10), 42);
     }
 
     @Test

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * {@code fleet up} in process, everything on (analytics on a Flink MiniCluster, scheduler, synthetic jobs) for a
- * short {@code --duration}: pods are placed, the analytics job's quota usage appears per group and user, and the
- * URLs and the summary lines are printed.
+ * {@code fleet up} in process, everything on (analytics on a Flink MiniCluster, scheduler, synthetic jobs, autoscaler)
+ * for a short {@code --duration}: pods are placed, the autoscaler serves its metrics, the analytics job's quota usage
+ * appears per group and user, and the URLs and the summary lines are printed.
  */
 class UpCommandTest {
     private final HttpClient http = HttpClient.newHttpClient();
@@ -40,8 +40,14 @@ class UpCommandTest {
         String analytics = find(buf, "analytics .* at (http://\\S+/metrics)");
         assertTrue(analytics != null, "no analytics URL printed:\n" + buf);
 
+        String autoscaler = find(buf, "autoscaler .* metrics at (http://\\S+/metrics)");
+        assertTrue(autoscaler != null, "no autoscaler URL printed:\n" + buf);
+        String scaling = FleetUpTest.await(() -> text(autoscaler), m -> m.contains("gpufleet_autoscaler_replicas{"), Duration.ofSeconds(20));
+        assertTrue(scaling.contains("policy=\"chat-serving\""), scaling);
+
         String jobs = FleetUpTest.await(() -> text(scheduler + "/api/v1/jobs"), j -> j.contains("\"phase\":\"Bound\""), Duration.ofSeconds(20));
-        assertTrue(jobs.contains("\"namespace\":\"team-a\"") && jobs.contains("\"namespace\":\"team-b\""), jobs);
+        assertTrue(jobs.contains("\"namespace\":\"team-a\"") && jobs.contains("\"namespace\":\"team-b\"")
+                && jobs.contains("\"namespace\":\"inference\""), "synthetic jobs and the autoscaled replicas: " + jobs);
         String schedMetrics = text(scheduler + "/metrics");
         assertTrue(schedMetrics.matches("(?s).*gpufleet_scheduler_decisions_total\\{outcome=\"bound\"} [1-9].*"), schedMetrics);
 
@@ -57,6 +63,7 @@ class UpCommandTest {
         List<String> summaries = printed.lines().filter(l -> l.matches("\\[\\s*\\d+s] GPUs 12: allocated .*")).toList();
         assertTrue(summaries.size() >= 10, "a summary line every 5 s:\n" + printed);
         assertTrue(summaries.stream().anyMatch(l -> l.matches(".*scheduler: [1-9]\\d* placed.*")), printed);
+        assertTrue(summaries.stream().allMatch(l -> l.matches(".*\\| autoscaler: chat \\d+/\\d+ replicas running for load [0-9.]+, \\d+ rescales")), printed);
         assertTrue(printed.contains("quota groups   research min 6"), printed);
         assertTrue(printed.matches("(?s).*quota usage today: team-a \\d+ GPU-s \\((alice|bob) .*"), printed);
         assertTrue(printed.contains("fleet: 12 GPUs"), printed);

@@ -18,10 +18,11 @@ import org.slf4j.LoggerFactory;
  * Turns the scheduler's placements into work on the simulated GPUs, as a kubelet starting the pod would: each GPU
  * share a pod is given runs a workload with the pod's namespace and name, so the exporters report its utilization
  * and memory under the pod's labels. Only pods registered here (the synthetic jobs, the autoscaled replicas) are
- * run. Listener callbacks arrive on the scheduler's decision loop; registration comes from other threads.
+ * run. Listener callbacks arrive on the scheduler's decision loop; registration and load changes come from other
+ * threads, so starting and stopping a pod's work is serialised on this object.
  */
-final class Workloads implements SchedulerService.Listener {
-    private static final Logger LOG = LoggerFactory.getLogger(Workloads.class);
+final class PlacedWork implements SchedulerService.Listener {
+    private static final Logger LOG = LoggerFactory.getLogger(PlacedWork.class);
 
     /**
      * What a scheduler pod runs once placed.
@@ -41,10 +42,12 @@ final class Workloads implements SchedulerService.Listener {
     private final SimulatedFleet fleet;
     private final Map<String, PodWork> pods = new ConcurrentHashMap<>();
     private final Map<String, List<String>> running = new ConcurrentHashMap<>();
+    /** Where each running pod was placed, so its work can be restarted with another load. */
+    private final Map<String, Allocation> placements = new ConcurrentHashMap<>();
     private final List<BindListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicLong bound = new AtomicLong(), evicted = new AtomicLong(), refused = new AtomicLong();
 
-    Workloads(SimulatedFleet fleet) {
+    PlacedWork(SimulatedFleet fleet) {
         this.fleet = fleet;
     }
 
@@ -59,7 +62,41 @@ final class Workloads implements SchedulerService.Listener {
     /** The pod is gone (its job deleted): its work stops. */
     void release(String pod) {
         pods.remove(pod);
-        stop(pod);
+        synchronized (this) {
+            stop(pod);
+        }
+    }
+
+    /**
+     * Changes how a registered pod loads its GPUs; a running pod's work restarts with the new load (the simulator
+     * has no in-place change), as a serving replica's load follows its traffic.
+     */
+    void retune(String pod, double utilization, double memory) {
+        PodWork w = pods.computeIfPresent(pod, (k, old) -> new PodWork(old.namespace(), old.workload(), utilization, memory));
+        Allocation a = placements.get(pod);
+        if (w != null && a != null) {
+            synchronized (this) {
+                stop(pod);
+                run(a, w);
+            }
+        }
+    }
+
+    /** The utilization a registered pod runs at (of what it was given), 0 when unknown. */
+    double utilizationOf(String pod) {
+        PodWork w = pods.get(pod);
+        return w == null ? 0 : w.utilization();
+    }
+
+    /** Whether a registered pod is placed and running now. */
+    boolean isRunning(String pod) {
+        return running.containsKey(pod);
+    }
+
+    /** The node a running pod is on, or empty. */
+    String nodeOf(String pod) {
+        Allocation a = placements.get(pod);
+        return a == null ? "" : a.node();
     }
 
     @Override
@@ -67,7 +104,14 @@ final class Workloads implements SchedulerService.Listener {
         PodWork w = pods.get(a.pod());
         if (w == null) return;
         bound.incrementAndGet();
-        stop(a.pod());
+        synchronized (this) {
+            stop(a.pod());
+            run(a, w);
+        }
+        for (BindListener l : listeners) l.bound(a.pod());
+    }
+
+    private void run(Allocation a, PodWork w) {
         List<String> ids = new ArrayList<>();
         for (GpuAssignment.Share s : a.gpus()) {
             boolean shared = s.coreMilli() < 1000;
@@ -84,7 +128,7 @@ final class Workloads implements SchedulerService.Listener {
             }
         }
         running.put(a.pod(), ids);
-        for (BindListener l : listeners) l.bound(a.pod());
+        placements.put(a.pod(), a);
     }
 
     private String start(String node, int gpu, Workload w) {
@@ -104,10 +148,13 @@ final class Workloads implements SchedulerService.Listener {
         // by quota reclaim loses its place and is queued again, so its work stops until it is placed again.
         if (!pods.containsKey(a.pod()) || !reason.contains("quota reclaim")) return;
         evicted.incrementAndGet();
-        stop(a.pod());
+        synchronized (this) {
+            stop(a.pod());
+        }
     }
 
     private void stop(String pod) {
+        placements.remove(pod);
         List<String> ids = running.remove(pod);
         if (ids != null) for (String id : ids) fleet.stopWork(id);
     }
