@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * {@code fleet up --prometheus}: a local Prometheus scraping the fleet's exporters every 5 s with gpufleet's
- * rules ({@code alerts/*.yml}), so graphs and alerts show up within a minute.
+ * {@code fleet up --prometheus}: a local Prometheus scraping the fleet's exporters and the other components every 5 s
+ * with gpufleet's rules ({@code alerts/*.yml}), so graphs and alerts show up within a minute.
  */
 public final class FleetPrometheus {
     private FleetPrometheus() {}
@@ -23,19 +23,11 @@ public final class FleetPrometheus {
     public static final Duration INTERVAL = Duration.ofSeconds(5);
 
     /**
-     * Starts Prometheus for these exporters, or explains on {@code out} why not and returns empty.
-     *
-     * @param port 0 for 9090 when free, else any free port
-     */
-    public static Optional<LocalPrometheus> start(List<NodeExporter> exporters, String bindAddress, int port,
-                                                  PrintStream out) throws InterruptedException {
-        return start(exporters, List.of(), bindAddress, port, out);
-    }
-
-    /**
-     * As {@link #start(List, String, int, PrintStream)}, also scraping the other components' endpoints.
+     * Starts Prometheus for these exporters and the other components' endpoints, or explains on {@code out} why not
+     * and returns empty.
      *
      * @param jobs the analytics, scheduler and autoscaler endpoints, one scrape job each
+     * @param port 0 for 9090 when free, else any free port
      */
     public static Optional<LocalPrometheus> start(List<NodeExporter> exporters, List<LocalPrometheus.ScrapeJob> jobs,
                                                   String bindAddress, int port, PrintStream out) throws InterruptedException {
