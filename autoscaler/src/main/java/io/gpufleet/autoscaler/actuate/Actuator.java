@@ -55,6 +55,9 @@ public final class Actuator {
         this.dryRun = dryRun;
     }
 
+    /** One write attempt of {@link #flush()}. */
+    public record Attempt(ScaleAction action, boolean ok) {}
+
     /** What became of a submitted action. */
     public enum Outcome {
         /** written to the API server */
@@ -91,8 +94,8 @@ public final class Actuator {
             LOG.info("{}: pending scale to {} superseded by {}", action.target(), old.action().replicas(), action.replicas());
         }
         if (!mayAct.getAsBoolean()) return Outcome.NOT_LEADER;
-        Boolean ok = flush().get(action.target());
-        return ok == null ? Outcome.PENDING : ok ? Outcome.APPLIED : Outcome.FAILED;
+        Attempt a = flush().get(action.target());
+        return a == null ? Outcome.PENDING : a.ok() ? Outcome.APPLIED : Outcome.FAILED;
     }
 
     /**
@@ -100,8 +103,8 @@ public final class Actuator {
      *
      * @return the targets attempted ({@link ScaleAction#target()}) and whether each write succeeded
      */
-    public synchronized Map<String, Boolean> flush() {
-        Map<String, Boolean> attempted = new LinkedHashMap<>();
+    public synchronized Map<String, Attempt> flush() {
+        Map<String, Attempt> attempted = new LinkedHashMap<>();
         if (!mayAct.getAsBoolean()) return attempted;
         Instant now = clock.instant();
         for (Map.Entry<String, Pending> e : new ArrayList<>(pending.entrySet())) {
@@ -112,14 +115,14 @@ public final class Actuator {
                 api.setReplicas(a.namespace(), a.kind(), a.name(), a.replicas());
                 applied++;
                 pending.remove(e.getKey());
-                attempted.put(e.getKey(), true);
+                attempted.put(e.getKey(), new Attempt(a, true));
                 LOG.info("scaled {} to {} ({})", a.target(), a.replicas(), a.reason());
             } catch (RuntimeException ex) {
                 failures++;
                 int attempts = p.attempts() + 1;
                 Duration wait = backoff(attempts);
                 pending.put(e.getKey(), new Pending(a, attempts, now.plus(wait)));
-                attempted.put(e.getKey(), false);
+                attempted.put(e.getKey(), new Attempt(a, false));
                 LOG.warn("scaling {} to {} failed (attempt {}), retry in {}: {}", a.target(), a.replicas(), attempts, wait, ex.toString());
             }
         }

@@ -125,11 +125,15 @@ public final class AutoscalerController implements AutoCloseable {
     /** One pass over every policy. */
     public synchronized List<Outcome> tick() {
         // Retries of earlier failed writes first (their backoff decides whether this pass tries again).
-        Map<String, Boolean> retried = actuator.flush();
+        Map<String, Actuator.Attempt> retried = actuator.flush();
         for (Target t : targets) {
-            if (Boolean.FALSE.equals(retried.get(new ScaleAction(t.policy.namespace(), t.policy.target().kind(),
-                    t.policy.target().name(), 0, "").target()))) {
+            Actuator.Attempt a = retried.get(t.key());
+            if (a == null) continue;
+            if (!a.ok()) {
                 metrics.actuationErrors.labelValues(t.policy.name()).inc();
+            } else if (mayWriteEvents()) {
+                event(t.policy, false, DecisionEvents.SUCCESSFUL_RESCALE, "New size: " + a.action().replicas()
+                        + "; reason: " + a.action().reason() + " (written on retry after a failed write)");
             }
         }
         Optional<FreeGpus> free = Optional.empty();
@@ -140,6 +144,16 @@ public final class AutoscalerController implements AutoCloseable {
             metrics.dependencyError("capacity");
             LOG.warn("free GPUs unknown this pass, scale-ups are not capped: {}", e.toString());
             free = Optional.empty();
+        }
+        if (free.isPresent()) {
+            try {
+                Set<String> reclaimed = workloads.preemptingNodes();
+                free = Optional.of(free.get().without(reclaimed));
+            } catch (RuntimeException e) {
+                // Nodes of the targets' own preempted pods are still excluded per policy.
+                metrics.dependencyError("kubernetes");
+                LOG.warn("nodes under preemption notice unknown this pass: {}", e.toString());
+            }
         }
         List<Outcome> out = new ArrayList<>();
         int gpusWanted = 0;

@@ -23,7 +23,7 @@ import java.util.Optional;
  *   <tr><td>--dry-run</td><td>off</td><td>decide and log only: no scale, patch, annotation or event is written</td></tr>
  *   <tr><td>--metrics-port N</td><td>8889</td><td>port of /metrics, 0 picks a free one</td></tr>
  *   <tr><td>--period DURATION</td><td>15s</td><td>time between passes, 1s..10m (HPA's sync period is 15 s)</td></tr>
- *   <tr><td>--lease-namespace NS</td><td>default</td><td>namespace of the leader-election Lease {@code gpufleet-autoscaler}</td></tr>
+ *   <tr><td>--lease-namespace NS</td><td>the client's namespace (in-cluster: the pod's)</td><td>namespace of the leader-election Lease {@code gpufleet-autoscaler}</td></tr>
  *   <tr><td>--identity ID</td><td>$HOSTNAME</td><td>this replica in the Lease</td></tr>
  *   <tr><td>--no-leader-election</td><td>off</td><td>act without a Lease (one replica only)</td></tr>
  * </table>
@@ -31,8 +31,25 @@ import java.util.Optional;
 public record ControllerConfig(Path policies, Optional<Path> kubeconfig, Optional<URI> schedulerUrl,
                                Optional<Path> schedulerTokenFile, Optional<URI> prometheusUrl,
                                Optional<String> signalsBootstrap, boolean dryRun,
-                               int metricsPort, Duration period, String leaseNamespace, String identity,
+                               int metricsPort, Duration period, Optional<String> leaseNamespace, String identity,
                                boolean leaderElection) {
+    /** The options, for {@code --help}. */
+    public static final String USAGE = """
+            usage: autoscaler --policies DIR|FILE [options]
+              --policies DIR|FILE              ScalingPolicy YAML: a file, or every *.yaml/*.yml of a directory (required)
+              --kubeconfig FILE                Kubernetes credentials (default: in-cluster, else ~/.kube/config)
+              --scheduler-url URL              scheduler-core API; free GPUs cap scale-ups (without it nothing is capped)
+              --scheduler-token-file FILE      bearer token for the scheduler API
+              --prometheus-url URL             Prometheus for GpuUtilization, GpuMemory and Prometheus metrics
+              --signals-bootstrap HOST:PORT    Kafka of stream-analytics' signals, for Signal metrics
+              --dry-run                        decide, log and measure; write nothing
+              --metrics-port N                 /metrics and /healthz (default 8889, 0 = any free port)
+              --period DURATION                time between passes, 1s..10m (default 15s)
+              --lease-namespace NS             namespace of the Lease gpufleet-autoscaler (default: the client's)
+              --identity ID                    this replica in the Lease (default $HOSTNAME)
+              --no-leader-election             act without a Lease (a single replica)
+            """;
+
     public ControllerConfig {
         if (policies == null) throw new IllegalArgumentException("--policies: required (a ScalingPolicy file or directory)");
         if (!Files.exists(policies)) throw new IllegalArgumentException("--policies: " + policies + " does not exist");
@@ -46,7 +63,7 @@ public record ControllerConfig(Path policies, Optional<Path> kubeconfig, Optiona
         if (period.compareTo(Duration.ofSeconds(1)) < 0 || period.compareTo(Duration.ofMinutes(10)) > 0) {
             throw new IllegalArgumentException("--period: " + period + " is outside 1s..10m");
         }
-        if (leaseNamespace == null || leaseNamespace.isBlank()) throw new IllegalArgumentException("--lease-namespace: required");
+        if (leaseNamespace.isPresent() && leaseNamespace.get().isBlank()) throw new IllegalArgumentException("--lease-namespace: must not be blank");
         if (identity == null || identity.isBlank()) throw new IllegalArgumentException("--identity: required");
     }
 
@@ -65,7 +82,7 @@ public record ControllerConfig(Path policies, Optional<Path> kubeconfig, Optiona
         boolean dryRun = false;
         int port = Ports.AUTOSCALER_METRICS;
         Duration period = Duration.ofSeconds(15);
-        String leaseNs = "default";
+        Optional<String> leaseNs = Optional.empty();
         String identity = Optional.ofNullable(System.getenv("HOSTNAME")).filter(s -> !s.isBlank()).orElse("gpufleet-autoscaler");
         boolean election = true;
         for (int i = 0; i < args.length; i++) {
@@ -81,7 +98,7 @@ public record ControllerConfig(Path policies, Optional<Path> kubeconfig, Optiona
                 case "--signals-bootstrap" -> signals = Optional.of(value(args, ++i, a).trim());
                 case "--metrics-port" -> port = integer(a, value(args, ++i, a));
                 case "--period" -> period = duration(a, value(args, ++i, a));
-                case "--lease-namespace" -> leaseNs = value(args, ++i, a);
+                case "--lease-namespace" -> leaseNs = Optional.of(value(args, ++i, a));
                 case "--identity" -> identity = value(args, ++i, a);
                 default -> throw new IllegalArgumentException(a + ": unknown option");
             }

@@ -23,9 +23,11 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +56,10 @@ public final class ControllerMain implements AutoCloseable {
     }
 
     public static int run(String[] args, PrintStream out) {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            out.print(ControllerConfig.USAGE);
+            return 0;
+        }
         ControllerConfig config;
         List<ScalingPolicy> policies;
         try {
@@ -124,7 +130,8 @@ public final class ControllerMain implements AutoCloseable {
             }
         }).orElseGet(() -> new KubernetesClientBuilder().build());
         Optional<LeaderGate> leader = config.leaderElection() && !config.dryRun()
-                ? Optional.of(new LeaderGate(client, config.leaseNamespace(), "gpufleet-autoscaler", config.identity(), Duration.ofSeconds(15)).start())
+                ? Optional.of(new LeaderGate(client, config.leaseNamespace().orElse(Optional.ofNullable(client.getNamespace()).orElse("default")),
+                "gpufleet-autoscaler", config.identity(), Duration.ofSeconds(15)).start())
                 : Optional.empty();
         Actuator actuator = new Actuator(new Fabric8ScaleApi(client), clock, config.dryRun(), Duration.ofSeconds(1),
                 Duration.ofMinutes(2), leader.isPresent() ? leader.get() : () -> true);
@@ -171,7 +178,7 @@ public final class ControllerMain implements AutoCloseable {
         return new ControllerMain(controller, http, client, leader, stream);
     }
 
-    private static String token(java.nio.file.Path f) {
+    private static String token(Path f) {
         try {
             return Files.readString(f).trim();
         } catch (IOException e) {

@@ -7,6 +7,7 @@ import io.gpufleet.autoscaler.policy.ScalingPolicy;
 
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,7 +28,7 @@ public final class Fabric8DecisionEvents implements DecisionEvents {
 
     @Override
     public void record(ScalingPolicy policy, boolean warning, String reason, String message) {
-        String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
         // Unique per event, like client-go's recorder (target name + a hex suffix).
         String name = policy.target().name() + "." + Long.toHexString(clock.millis()) + Long.toHexString(seq.incrementAndGet());
         Event e = new EventBuilder()

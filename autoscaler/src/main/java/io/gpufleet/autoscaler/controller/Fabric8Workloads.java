@@ -15,9 +15,11 @@ import io.gpufleet.autoscaler.policy.ScalingPolicy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@link Workloads} through fabric8 for Deployments and StatefulSets: spec replicas, the pod template's
@@ -68,11 +70,23 @@ public final class Fabric8Workloads implements Workloads {
             String nodeName = pod.getSpec() == null || pod.getSpec().getNodeName() == null ? "" : pod.getSpec().getNodeName();
             Node node = nodeName.isEmpty() ? null : nodes.computeIfAbsent(nodeName, n -> client.nodes().withName(n).get());
             boolean spot = node != null && SpotNodes.isSpot(node.getMetadata().getLabels());
-            boolean preempting = node != null && node.getSpec() != null && node.getSpec().getTaints() != null
-                    && node.getSpec().getTaints().stream().anyMatch(t -> SpotNodes.PREEMPTING_TAINT.equals(t.getKey()));
-            out.add(new TargetState.Replica(status(pod), nodeName, spot, preempting, deletionCost(pod)));
+            out.add(new TargetState.Replica(status(pod), nodeName, spot, preempting(node), deletionCost(pod)));
         }
         return out;
+    }
+
+    @Override
+    public Set<String> preemptingNodes() {
+        Set<String> out = new HashSet<>();
+        for (Node n : client.nodes().list().getItems()) {
+            if (preempting(n)) out.add(n.getMetadata().getName());
+        }
+        return out;
+    }
+
+    private static boolean preempting(Node node) {
+        return node != null && node.getSpec() != null && node.getSpec().getTaints() != null
+                && node.getSpec().getTaints().stream().anyMatch(t -> SpotNodes.PREEMPTING_TAINT.equals(t.getKey()));
     }
 
     static PodStatus status(Pod pod) {

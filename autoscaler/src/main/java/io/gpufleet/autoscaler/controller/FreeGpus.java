@@ -37,6 +37,12 @@ public record FreeGpus(List<Node> nodes) {
         nodes = List.copyOf(nodes);
     }
 
+    /** The same nodes with nothing free on those named (nodes under a preemption notice). */
+    public FreeGpus without(Set<String> names) {
+        if (names.isEmpty()) return this;
+        return new FreeGpus(nodes.stream().map(n -> names.contains(n.name()) ? new Node(n.name(), 0, n.spot()) : n).toList());
+    }
+
     /** Free GPUs over all nodes. */
     public int total() {
         return nodes.stream().mapToInt(Node::gpusFree).sum();

@@ -56,7 +56,7 @@ public final class PyTorchJobResizer implements TrainingTargets {
     }
 
     /** A resize not yet fully written. */
-    private record Intent(int from, int workers, int masters, String reason, int attempts, Instant notBefore) {}
+    private record Intent(int from, int workers, int masters, int gpusPerWorker, String reason, int attempts, Instant notBefore) {}
 
     private static final class Job {
         Optional<Instant> lastResize = Optional.empty();
@@ -95,10 +95,12 @@ public final class PyTorchJobResizer implements TrainingTargets {
         if (job.windows == null) job.windows = new ScheduleWindows(policy);
         Instant now = clock.instant();
         if (job.intent != null) {
-            // Finish the resize in flight before deciding anything new.
-            if (now.isBefore(job.intent.notBefore()) || !mayAct.getAsBoolean()) return new Result(free, 0);
-            apply(policy, job);
-            return new Result(free, 0);
+            // Finish the resize in flight before deciding anything new; its added workers keep their GPUs.
+            Intent in = job.intent;
+            Optional<FreeGpus> left = free.map(f -> f.place(in.gpusPerWorker(), Math.max(0, in.workers() - in.from()),
+                    policy.spot(), Set.of()).remaining());
+            if (!now.isBefore(in.notBefore()) && mayAct.getAsBoolean()) apply(policy, job);
+            return new Result(left, 0);
         }
         ElasticJobApi.JobSpec spec = api.read(ns, name);
         metrics.trainingWorkers(policy.name(), name, spec.workers());
@@ -134,7 +136,7 @@ public final class PyTorchJobResizer implements TrainingTargets {
             return new Result(remaining, released);
         }
         if (!mayAct.getAsBoolean()) return new Result(remaining, 0);
-        job.intent = new Intent(spec.workers(), d.workers(), spec.masters(), line, 0, now);
+        job.intent = new Intent(spec.workers(), d.workers(), spec.masters(), spec.gpusPerWorker(), line, 0, now);
         apply(policy, job);
         return new Result(remaining, released);
     }
@@ -152,7 +154,7 @@ public final class PyTorchJobResizer implements TrainingTargets {
         } catch (RuntimeException e) {
             int attempts = in.attempts() + 1;
             Duration wait = settings.backoff().after(attempts);
-            job.intent = new Intent(in.from(), in.workers(), in.masters(), in.reason(), attempts, clock.instant().plus(wait));
+            job.intent = new Intent(in.from(), in.workers(), in.masters(), in.gpusPerWorker(), in.reason(), attempts, clock.instant().plus(wait));
             metrics.actuationError(policy.name());
             LOG.warn("resizing PyTorchJob {}/{} to {} workers failed (attempt {}), retry in {}: {}", ns, name, in.workers(), attempts, wait, e.toString());
             if (attempts == 1) event(policy, true, DecisionEvents.FAILED_RESIZE, "Workers " + in.from() + " -> " + in.workers()

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +22,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AutoscalerControllerTest {
@@ -218,6 +221,17 @@ class AutoscalerControllerTest {
         assertEquals(4, k.replicas(NS, "llm"));
         assertTrue(o.explain().contains("new on spot 1, on-demand 1"), o.explain());
 
+        // a spot node under a preemption notice that hosts none of the target's pods takes nothing either
+        k.node("spot-9", true, true);
+        capacity.node("spot-9", 8, true);
+        k.pod(NS, "llm", "llm-c", "od-1");
+        k.pod(NS, "llm", "llm-d", "od-1");
+        for (String p : List.of("llm-a", "llm-b", "llm-c", "llm-d")) signals.pod("gpu_utilization", p, 100);
+        k.advance(15);
+        o = prefer.tick().get(0);
+        assertEquals(8, k.replicas(NS, "llm"));
+        assertTrue(o.explain().contains("new on spot 1, on-demand 3"), "spot-9 is being reclaimed: " + o.explain());
+
         k.deployment(NS, "req", 2, 1);
         k.pod(NS, "req", "req-a", "od-1");
         k.pod(NS, "req", "req-b", "od-1");
@@ -289,6 +303,8 @@ class AutoscalerControllerTest {
         c.tick();
         assertEquals(4, k.replicas(NS, "llm"));
         assertEquals(1, writes.get(), "applied exactly once");
+        assertTrue(k.events(NS, "llm").stream().anyMatch(e -> e.startsWith("SuccessfulRescale: New size: 4")
+                && e.contains("written on retry")), k.events(NS, "llm")::toString);
         k.advance(15);
         c.tick();
         assertEquals(1, writes.get(), "nothing re-applied");
@@ -321,7 +337,7 @@ class AutoscalerControllerTest {
                     - type: GpuUtilization
                       target: {type: Utilization, averageUtilization: 80}
                 """);
-        List<String> seen = new java.util.ArrayList<>();
+        List<String> seen = new ArrayList<>();
         TrainingTargets training = (policy, free, gpusWanted) -> {
             seen.add(policy.name() + " free=" + free.orElseThrow().total() + " wanted=" + gpusWanted);
             return new TrainingTargets.Result(free, 0);
@@ -333,9 +349,9 @@ class AutoscalerControllerTest {
         c.tick();
         assertEquals(3, k.replicas(NS, "llm"));
         assertEquals(List.of("bert free=0 wanted=1"), seen, "serving took the free GPU and still wants one more");
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new AutoscalerController(List.of(train),
+        assertThrows(IllegalArgumentException.class, () -> new AutoscalerController(List.of(train),
                 new Fabric8Workloads(k.client), signals, actuator, Optional.empty(), (p, w, r, m) -> { }, metrics, k.clock, Optional.empty()));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new AutoscalerController(
+        assertThrows(IllegalArgumentException.class, () -> new AutoscalerController(
                 List.of(gpuPolicy("llm", ""), gpuPolicy("llm", "")), new Fabric8Workloads(k.client), signals, actuator, Optional.empty(),
                 (p, w, r, m) -> { }, metrics, k.clock, Optional.empty()), "two policies on one target");
     }
@@ -370,7 +386,7 @@ class AutoscalerControllerTest {
         for (Map.Entry<String, List<String>> e : expected.entrySet()) {
             String line = text.lines().filter(l -> l.startsWith(e.getKey() + "{")).findFirst()
                     .orElseThrow(() -> new AssertionError(e.getKey() + " missing:\n" + text));
-            Set<String> labels = java.util.Arrays.stream(line.substring(line.indexOf('{') + 1, line.indexOf('}')).split(","))
+            Set<String> labels = Arrays.stream(line.substring(line.indexOf('{') + 1, line.indexOf('}')).split(","))
                     .map(kv -> kv.substring(0, kv.indexOf('='))).collect(Collectors.toSet());
             assertEquals(Set.copyOf(e.getValue()), labels, e.getKey());
         }

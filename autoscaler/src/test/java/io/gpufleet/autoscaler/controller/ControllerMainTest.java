@@ -57,6 +57,8 @@ class ControllerMainTest {
     void badOptionsAndPoliciesAreNamedUpFront() throws Exception {
         Path p = Files.writeString(dir.resolve("llm.yaml"), POLICY);
         assertEquals("2 autoscaler: --policies: required (a ScalingPolicy file or directory)", run());
+        assertEquals("0 " + ControllerConfig.USAGE.trim(), run("--help"));
+        assertEquals("2 autoscaler: --signals-bootstrap: 'kafka' is not host:port", run("--policies", p.toString(), "--signals-bootstrap", "kafka"));
         assertEquals("2 autoscaler: --metrics-port: 'x' is not an integer", run("--policies", p.toString(), "--metrics-port", "x"));
         assertEquals("2 autoscaler: --metrics-port: 70000 is outside 0..65535", run("--policies", p.toString(), "--metrics-port", "70000"));
         assertEquals("2 autoscaler: --period: PT0.5S is outside 1s..10m", run("--policies", p.toString(), "--period", "PT0.5S"));
@@ -100,7 +102,7 @@ class ControllerMainTest {
         Path p = Files.writeString(dir.resolve("llm.yaml"), POLICY);
         ControllerConfig cfg = ControllerConfig.parse(new String[]{"--policies", p.toString(), "--kubeconfig", kubeconfig.toString(),
                 "--prometheus-url", "http://127.0.0.1:" + prometheus.getAddress().getPort(), "--metrics-port", "0",
-                "--period", "1s", "--no-leader-election"});
+                "--period", "1s", "--identity", "replica-a"});
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (ControllerMain m = ControllerMain.start(cfg, ControllerMain.load(cfg), new PrintStream(buf, true, StandardCharsets.UTF_8))) {
             long deadline = System.nanoTime() + 20_000_000_000L;
@@ -113,6 +115,8 @@ class ControllerMainTest {
             assertEquals(200, metrics.statusCode());
             assertTrue(metrics.body().contains("gpufleet_autoscaler_decisions_total{direction=\"up\",policy=\"llm\"} 1.0"), metrics.body());
             assertTrue(k.events("inference", "llm").stream().anyMatch(e -> e.startsWith("SuccessfulRescale: New size: 4")));
+            assertEquals("replica-a", k.client.leases().inNamespace("inference").withName("gpufleet-autoscaler").get()
+                    .getSpec().getHolderIdentity(), "it acted as the holder of the Lease in its kubeconfig namespace");
         }
         assertTrue(buf.toString(StandardCharsets.UTF_8).contains("autoscaler: 1 policies, metrics on :"), buf.toString(StandardCharsets.UTF_8));
     }

@@ -86,7 +86,7 @@ class FreeGpusTest {
         CapacityPlan down = CapacityPlan.of(4, 2, 3, 1, NEVER, Optional.of(f), Set.of());
         assertEquals(2, down.desired(), "a scale-down is never capped");
         assertEquals(0, down.unplaceable(), "the three waiting pods fit");
-        assertEquals(CapacityPlan.of(4, 9, 0, 1, NEVER, Optional.empty(), Set.of()).desired(), 9, "capacity unknown: not capped");
+        assertEquals(9, CapacityPlan.of(4, 9, 0, 1, NEVER, Optional.empty(), Set.of()).desired(), "capacity unknown: not capped");
         CapacityPlan stuck = CapacityPlan.of(4, 4, 5, 1, NEVER, Optional.of(f), Set.of());
         assertEquals(4, stuck.desired());
         assertEquals(2, stuck.unplaceable(), "two waiting pods fit nowhere");

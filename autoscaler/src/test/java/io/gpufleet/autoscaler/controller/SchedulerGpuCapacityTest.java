@@ -1,5 +1,6 @@
 package io.gpufleet.autoscaler.controller;
 
+import io.gpufleet.autoscaler.policy.ScalingPolicy.Spot;
 import io.gpufleet.scheduler.api.SchedulerServer;
 import io.gpufleet.scheduler.api.ServerConfig;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,7 +41,7 @@ class SchedulerGpuCapacityTest {
                 after = cap.snapshot();
             }
             assertEquals(12, after.total(), "the job's 4 GPUs are no longer free");
-            assertEquals(1, after.place(8, 2, io.gpufleet.autoscaler.policy.ScalingPolicy.Spot.none(), java.util.Set.of()).total(),
+            assertEquals(1, after.place(8, 2, Spot.none(), Set.of()).total(),
                     "only the untouched node still holds an 8-GPU replica");
         } finally {
             server.close();

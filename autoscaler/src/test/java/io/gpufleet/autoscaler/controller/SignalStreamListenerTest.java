@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -51,8 +52,8 @@ class SignalStreamListenerTest {
     void newestWindowOfTheTargetWinsAndStaleSignalsAreMissing() {
         Instant[] now = {NOW};
         Clock clock = new Clock() {
-            @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
-            @Override public Clock withZone(java.time.ZoneId z) { return this; }
+            @Override public ZoneId getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(ZoneId z) { return this; }
             @Override public Instant instant() { return now[0]; }
         };
         WorkloadSignals s = new WorkloadSignals(new FixedSignals(), clock, Duration.ofMinutes(2));

@@ -2,6 +2,7 @@ package io.gpufleet.autoscaler.training;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -86,7 +87,7 @@ class PyTorchJobResizerTest {
         GenericKubernetesResource job = new GenericKubernetesResource();
         job.setApiVersion("kubeflow.org/v1");
         job.setKind("PyTorchJob");
-        job.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("bert").withNamespace(NS).build());
+        job.setMetadata(new ObjectMetaBuilder().withName("bert").withNamespace(NS).build());
         Map<String, Object> container = Map.of("name", "pytorch", "image", "bert:1",
                 "resources", Map.of("limits", Map.of("nvidia.com/gpu", "2")));
         Map<String, Object> template = Map.of("spec", Map.of("containers", List.of(container)));
@@ -99,7 +100,7 @@ class PyTorchJobResizerTest {
         GenericKubernetesResource pg = new GenericKubernetesResource();
         pg.setApiVersion("scheduling.x-k8s.io/v1alpha1");
         pg.setKind("PodGroup");
-        pg.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("bert").withNamespace(NS).build());
+        pg.setMetadata(new ObjectMetaBuilder().withName("bert").withNamespace(NS).build());
         pg.setAdditionalProperty("spec", Map.of("minMember", 1 + workers));
         client.genericKubernetesResources(Fabric8PyTorchJobs.POD_GROUP).inNamespace(NS).resource(pg).create();
         for (int i = 0; i < workers; i++) worker("bert-worker-" + i, "od-1");
@@ -239,7 +240,8 @@ class PyTorchJobResizerTest {
 
             // the whole API is down now; passes inside the backoff do not even try
             readsDown.set(true);
-            r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
+            TrainingTargets.Result held = r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
+            assertEquals(4, held.remaining().orElseThrow().total(), "the two workers of the pending resize keep their 4 GPUs");
             assertTrue(metrics.scrape().contains("gpufleet_autoscaler_actuation_errors_total{policy=\"bert\"} 1.0"));
             now[0] = now[0].plusSeconds(1);
             r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
