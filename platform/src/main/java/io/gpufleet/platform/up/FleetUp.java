@@ -76,7 +76,7 @@ public final class FleetUp implements AutoCloseable {
     private PlacedWork workloads;
     private JobStream jobs;
     private FaultBridge faults;
-    private InferenceAutoscaler autoscaler;
+    private FleetAutoscaler autoscaler;
     private int totalGpus;
 
     private FleetUp(Settings settings, ExporterRuntime exporters) {
@@ -129,7 +129,7 @@ public final class FleetUp implements AutoCloseable {
             return;
         }
         workloads = new PlacedWork(fleet);
-        faults = new FaultBridge(scheduler.loop());
+        faults = new FaultBridge(scheduler.loop(), await(scheduler.loop().call(svc -> svc.metrics().registry())));
         await(scheduler.loop().run(svc -> svc.addListener(workloads)));
         ScheduledExecutorService faultSync = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gpufleet-up-faults");
@@ -145,22 +145,23 @@ public final class FleetUp implements AutoCloseable {
             }
         }, 0, 500, TimeUnit.MILLISECONDS);
         started.add(faultSync::shutdownNow);
+        if (settings.autoscaler()) {
+            try {
+                // the peak needs about a twentieth of the fleet at the target utilization
+                double peak = Math.max(1.2, 0.05 * totalGpus * FleetAutoscaler.TARGET_UTILIZATION / 100.0);
+                autoscaler = new FleetAutoscaler(scheduler.loop(), workloads, scheduler.url(), peak,
+                        settings.inferenceDay(), settings.seed(), bindAddress(), settings.autoscalerPort());
+                started.add(autoscaler);
+                autoscaler.start();
+            } catch (java.io.IOException | RuntimeException e) {
+                notes.add("autoscaler: not started (" + e.getMessage() + "); choose another --autoscaler-port, or --no-autoscaler");
+            }
+        }
         if (settings.jobs()) {
             double perMinute = settings.jobsPerMinute() > 0 ? settings.jobsPerMinute() : defaultJobRate(totalGpus, settings);
             jobs = new JobStream(scheduler.loop(), workloads, new SyntheticJobs(settings.seed(), settings.minRun(),
                     settings.maxRun()), perMinute / 60.0, settings.maxRun().multipliedBy(2), settings.seed(), System::nanoTime).start();
             started.add(jobs);
-        }
-        if (settings.autoscaler()) {
-            try {
-                // the peak needs about a twentieth of the fleet at the target utilization
-                double peak = Math.max(1.2, 0.05 * totalGpus * InferenceAutoscaler.TARGET_UTILIZATION / 100.0);
-                autoscaler = new InferenceAutoscaler(scheduler.loop(), workloads, scheduler.url(), peak,
-                        settings.inferenceDay(), settings.seed(), bindAddress(), settings.autoscalerPort());
-                started.add(autoscaler);
-            } catch (java.io.IOException | RuntimeException e) {
-                notes.add("autoscaler: not started (" + e.getMessage() + "); choose another --autoscaler-port, or --no-autoscaler");
-            }
         }
     }
 
@@ -203,9 +204,9 @@ public final class FleetUp implements AutoCloseable {
         return settings.exporterFlags().getOrDefault("bind-address", "0.0.0.0");
     }
 
-    private static void await(java.util.concurrent.CompletableFuture<?> f) {
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
         try {
-            f.get(30, TimeUnit.SECONDS);
+            return f.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -265,7 +266,9 @@ public final class FleetUp implements AutoCloseable {
         if (autoscaler != null) {
             out.println("  autoscaler     policy chat-serving scales deployment " + InferenceDeployment.NAMESPACE + "/"
                     + InferenceDeployment.NAME + " on GPU utilization (a day every " + settings.inferenceDay().toSeconds()
-                    + " s); metrics at http://localhost:" + autoscaler.port() + "/metrics");
+                    + " s), policy " + ElasticTraining.NAME + " resizes PyTorchJob " + ElasticTraining.NAMESPACE + "/"
+                    + ElasticTraining.NAME + " (" + ElasticTraining.MIN + ".." + ElasticTraining.MAX
+                    + " workers); metrics at http://localhost:" + autoscaler.port() + "/metrics");
         }
         for (String n : notes) out.println("  " + n);
     }

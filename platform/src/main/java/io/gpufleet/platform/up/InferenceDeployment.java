@@ -4,9 +4,7 @@ import io.gpufleet.autoscaler.actuate.ScaleApi;
 import io.gpufleet.autoscaler.controller.SignalSource;
 import io.gpufleet.autoscaler.controller.TargetState;
 import io.gpufleet.autoscaler.controller.Workloads;
-import io.gpufleet.autoscaler.hpa.PodStatus;
 import io.gpufleet.autoscaler.policy.ScalingPolicy;
-import io.gpufleet.scheduler.api.ApiException;
 import io.gpufleet.scheduler.api.DecisionLoop;
 import io.gpufleet.scheduler.api.JobSpec;
 import io.gpufleet.scheduler.api.Principal;
@@ -19,12 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The synthetic inference Deployment the autoscaler scales in {@code fleet up}: its scale subresource (the
@@ -33,13 +26,12 @@ import org.slf4j.LoggerFactory;
  * follows a {@link DemandCurve} spread over the replicas that run, as a serving replica's load follows its traffic.
  */
 final class InferenceDeployment implements ScaleApi, Workloads, SignalSource {
-    private static final Logger LOG = LoggerFactory.getLogger(InferenceDeployment.class);
     static final String NAMESPACE = "inference", NAME = "chat";
     /** The ReplicaSet hash of the pod names: a Deployment's pods are {@code <name>-<hash>-<5 characters>}. */
     private static final String HASH = "5d8f7c9b4";
     private static final Principal CONTROLLER = new Principal("deployment-controller", Set.of(NAMESPACE), false);
 
-    private final DecisionLoop loop;
+    private final ReplicaJobs jobs;
     private final PlacedWork work;
     private final DemandCurve demand;
     private final LongSupplier nanos;
@@ -53,7 +45,7 @@ final class InferenceDeployment implements ScaleApi, Workloads, SignalSource {
     private double load;
 
     InferenceDeployment(DecisionLoop loop, PlacedWork work, DemandCurve demand, int initialReplicas, LongSupplier nanos) {
-        this.loop = loop;
+        this.jobs = new ReplicaJobs(loop, work, CONTROLLER);
         this.work = work;
         this.demand = demand;
         this.nanos = nanos;
@@ -95,35 +87,15 @@ final class InferenceDeployment implements ScaleApi, Workloads, SignalSource {
 
     private void create() {
         String jobName = NAME + "-" + HASH + "-" + SyntheticJobs.code(++created, 'r');
-        String pod = NAMESPACE + "/" + jobName;
-        work.register(pod, new PlacedWork.PodWork(NAMESPACE, jobName, Math.max(0, perReplica), 0.6));
-        pods.add(pod);
         JobSpec spec = new JobSpec(jobName, NAMESPACE, null, Map.of("nvidia.com/gpu", "1", "cpu", "4", "memory", "32Gi"),
                 null, null, 10, null, null, null);
-        try {
-            loop.call(s -> s.submitJob(CONTROLLER, spec)).get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            pods.remove(pod);
-            work.release(pod);
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (InterruptedException | TimeoutException e) {
-            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-            throw new IllegalStateException("the scheduler did not take replica " + pod + ": " + e, e);
-        }
+        pods.add(jobs.create(spec, new PlacedWork.PodWork(NAMESPACE, jobName, perReplica, 0.6)));
     }
 
     private void delete(String pod) {
         pods.remove(pod);
         deletionCost.remove(pod);
-        work.release(pod);
-        try {
-            loop.call(s -> s.deleteJob(CONTROLLER, pod)).get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof ApiException)) LOG.warn("deleting replica {}: {}", pod, e.getCause().toString());
-        } catch (InterruptedException | TimeoutException e) {
-            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-            LOG.warn("deleting replica {}: {}", pod, e.toString());
-        }
+        jobs.delete(pod);
     }
 
     // ---- load ------------------------------------------------------------------------------------------------
@@ -152,12 +124,7 @@ final class InferenceDeployment implements ScaleApi, Workloads, SignalSource {
     public synchronized TargetState observe(ScalingPolicy policy) {
         check(policy.namespace(), policy.target().name());
         List<TargetState.Replica> out = new ArrayList<>();
-        for (String p : pods) {
-            String name = p.substring(p.indexOf('/') + 1);
-            boolean on = work.isRunning(p);
-            out.add(new TargetState.Replica(on ? PodStatus.ready(name) : PodStatus.pending(name), work.nodeOf(p), false,
-                    false, deletionCost.getOrDefault(p, 0)));
-        }
+        for (String p : pods) out.add(jobs.replica(p, deletionCost.getOrDefault(p, 0)));
         return new TargetState(replicas, 1, out);
     }
 

@@ -49,8 +49,10 @@ final class Dashboards {
     /**
      * A template variable. For {@code query} variables {@code query} is the Prometheus variable query (e.g.
      * {@code label_values(gpufleet_gpu_info{node="$node"}, gpu)}); for {@code custom} ones the comma-separated values.
+     * {@code includeAll}: the variable offers "All", which Grafana selects when nothing is saved; {@code allValue} its
+     * value (empty: Grafana joins every value into a regex).
      */
-    record Variable(String dashboard, String name, String type, String query) {}
+    record Variable(String dashboard, String name, String type, String query, boolean includeAll, String allValue) {}
 
     /** The dashboard's template variables in their order (later ones may use earlier ones); the datasource is left out. */
     static List<Variable> variables(JsonNode dashboard) {
@@ -60,7 +62,8 @@ final class Dashboards {
             if (type.equals("datasource")) continue;
             JsonNode q = v.path("query");
             String query = q.isObject() ? q.path("query").asText() : q.asText();
-            out.add(new Variable(dashboard.path("title").asText(), v.path("name").asText(), type, query));
+            out.add(new Variable(dashboard.path("title").asText(), v.path("name").asText(), type, query,
+                    v.path("includeAll").asBoolean(false), v.path("allValue").asText("")));
         }
         return out;
     }

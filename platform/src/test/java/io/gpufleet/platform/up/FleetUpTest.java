@@ -25,6 +25,11 @@ class FleetUpTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     static FleetUp.Settings settings(int nodes, boolean analytics, double jobsPerMinute, Duration minRun, Duration maxRun) {
+        return settings(nodes, analytics, true, jobsPerMinute, minRun, maxRun, false);
+    }
+
+    static FleetUp.Settings settings(int nodes, boolean analytics, boolean jobs, double jobsPerMinute, Duration minRun,
+                                     Duration maxRun, boolean autoscaler) {
         Map<String, String> flags = new HashMap<>();
         flags.put("simulate", "4");
         flags.put("simulate-nodes", Integer.toString(nodes));
@@ -34,7 +39,7 @@ class FleetUpTest {
         flags.put("slow-interval", "1s");
         flags.put("kubernetes", "off");
         flags.put("xid-window", "3s");
-        return new FleetUp.Settings(flags, 0, analytics, 0, true, 0, true, jobsPerMinute, minRun, maxRun, false, 0,
+        return new FleetUp.Settings(flags, 0, analytics, 0, true, 0, jobs, jobsPerMinute, minRun, maxRun, autoscaler, 0,
                 Duration.ofMinutes(10), 42);
     }
 
@@ -80,11 +85,39 @@ class FleetUpTest {
             assertTrue(out.path("faults").toString().contains("xid_74_reset_gpu"), out.toString());
             assertTrue(gpu(s, 1).path("healthy").asBoolean(), "only that GPU");
             assertEquals(1, up.status().outOfPool());
+            // counted as the scheduler's fault stream counts records from Kafka
+            String metrics = text(s + "/metrics");
+            assertTrue(metrics.contains("gpufleet_scheduler_faults_records_total{outcome=\"applied\"} 1.0"), metrics);
+            assertTrue(metrics.contains("gpufleet_scheduler_faults_connected 1.0"), metrics);
             // an XID of the reset class (NVLink error) keeps the GPU failed until it is older than the exporter's
             // XID window (3 s here); then the GPU is back in the pool
             JsonNode back = await(() -> gpu(s, 2), g -> g.path("healthy").asBoolean(), Duration.ofSeconds(15));
             assertEquals(0, back.path("faults").size(), back.toString());
             assertEquals(0, up.status().outOfPool());
+        }
+    }
+
+    @Test
+    void theAutoscalerScalesTheInferenceDeploymentAndGrowsTheTrainingJobOnFreeGpus() throws Exception {
+        try (FleetUp up = FleetUp.start(settings(2, false, false, 1, Duration.ofSeconds(60), Duration.ofSeconds(60), true))) {
+            String autoscaler = up.scrapeJobs("127.0.0.1").stream().filter(j -> j.name().equals(FleetUp.AUTOSCALER_JOB))
+                    .findFirst().orElseThrow().addresses().get(0);
+            // the first pass runs on an empty fleet: the training job grows from its 2 workers at once
+            String m = await(() -> text("http://" + autoscaler + "/metrics"),
+                    t -> t.matches("(?s).*gpufleet_autoscaler_resizes_total\\{policy=\"llm-pretrain\"} [1-9].*"), Duration.ofSeconds(15));
+            assertTrue(m.matches("(?s).*gpufleet_autoscaler_training_workers\\{job=\"llm-pretrain\",policy=\"llm-pretrain\"} [3-6]\\.0.*"), m);
+            assertTrue(m.contains("gpufleet_autoscaler_actuation_errors_total{policy=\"chat-serving\"} 0.0"), "known from the start: " + m);
+            assertTrue(m.contains("gpufleet_autoscaler_replicas{namespace=\"inference\",policy=\"chat-serving\",target=\"Deployment/chat\"}"), m);
+            JsonNode jobs = get(up.schedulerUrl() + "/api/v1/jobs");
+            long workers = 0, replicas = 0;
+            for (JsonNode j : jobs.path("items")) {
+                boolean bound = j.path("pods").get(0).path("phase").asText().equals("Bound");
+                if (j.path("id").asText().startsWith("team-b/llm-pretrain-worker-") && bound) workers++;
+                if (j.path("id").asText().startsWith("inference/chat-5d8f7c9b4-") && bound) replicas++;
+            }
+            assertTrue(workers >= 3 && replicas >= 1, "placed workers " + workers + ", replicas " + replicas + ": " + jobs);
+            String line = FleetUp.summary(up.status(), 9);
+            assertTrue(line.matches(".*\\| autoscaler: chat \\d+/\\d+ replicas running for load [0-9.]+, \\d+ rescales; llm-pretrain [3-6] workers, [1-9]\\d* resizes"), line);
         }
     }
 

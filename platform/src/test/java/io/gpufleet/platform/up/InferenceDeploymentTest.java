@@ -42,7 +42,7 @@ class InferenceDeploymentTest {
                 AtomicLong now = new AtomicLong();
                 // a flat load of 1.5 replicas' worth of work
                 InferenceDeployment d = new InferenceDeployment(loop, work, new DemandCurve(Duration.ofSeconds(60), 1.5, 1.5, 1), 1, now::get);
-                ScalingPolicy policy = PolicyLoader.load("p.yaml", InferenceAutoscaler.policyYaml(4)).policies().get(0);
+                ScalingPolicy policy = PolicyLoader.load("p.yaml", FleetAutoscaler.policyYaml(4)).policies().get(0);
                 assertEquals(1, d.replicas(InferenceDeployment.NAMESPACE, ScalingPolicy.TargetKind.Deployment, InferenceDeployment.NAME));
 
                 d.setReplicas(InferenceDeployment.NAMESPACE, ScalingPolicy.TargetKind.Deployment, InferenceDeployment.NAME, 3);
@@ -96,7 +96,7 @@ class InferenceDeploymentTest {
 
     @Test
     void theDefaultPolicyLoads() {
-        var r = PolicyLoader.load("p.yaml", InferenceAutoscaler.policyYaml(9));
+        var r = PolicyLoader.load("p.yaml", FleetAutoscaler.policyYaml(9));
         assertTrue(r.ok(), r.errors().toString());
         ScalingPolicy p = r.policies().get(0);
         assertEquals("inference", p.namespace());

@@ -63,7 +63,7 @@ class UpCommandTest {
         List<String> summaries = printed.lines().filter(l -> l.matches("\\[\\s*\\d+s] GPUs 12: allocated .*")).toList();
         assertTrue(summaries.size() >= 10, "a summary line every 5 s:\n" + printed);
         assertTrue(summaries.stream().anyMatch(l -> l.matches(".*scheduler: [1-9]\\d* placed.*")), printed);
-        assertTrue(summaries.stream().allMatch(l -> l.matches(".*\\| autoscaler: chat \\d+/\\d+ replicas running for load [0-9.]+, \\d+ rescales")), printed);
+        assertTrue(summaries.stream().allMatch(l -> l.matches(".*\\| autoscaler: chat \\d+/\\d+ replicas running for load [0-9.]+, \\d+ rescales; llm-pretrain \\d+ workers, \\d+ resizes")), printed);
         assertTrue(printed.contains("quota groups   research min 6"), printed);
         assertTrue(printed.matches("(?s).*quota usage today: [^\n]*team-a \\d+ GPU-s \\((alice|bob) .*"), printed);
         assertTrue(printed.contains("fleet: 12 GPUs"), printed);
