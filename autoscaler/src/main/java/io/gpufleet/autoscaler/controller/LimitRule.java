@@ -20,6 +20,7 @@ public final class LimitRule {
     public static final String TOLERANCE = "tolerance";
     public static final String INVALID_METRICS = "invalid_metrics";
     public static final String SCALE_TO_ZERO = "scale_to_zero";
+    public static final String PREDICTIVE = "predictive";
 
     private LimitRule() {}
 
@@ -34,6 +35,8 @@ public final class LimitRule {
                 return Optional.of(SCHEDULE);
             case "WakeFromZero", "ScaleToZero":
                 return Optional.empty();
+            case "Predictive":
+                return Optional.of(PREDICTIVE);
             default:
                 break;
         }
