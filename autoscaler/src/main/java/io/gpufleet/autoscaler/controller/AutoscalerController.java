@@ -114,6 +114,10 @@ public final class AutoscalerController implements AutoCloseable {
                         + p.target().kind() + " needs the training resizer");
             }
             targets.add(t);
+            // Known policies' error and resize counters exist from the start at 0, so rate() and increase() over
+            // them return a series (0) instead of nothing until the first failure or resize.
+            metrics.actuationErrors.labelValues(p.name());
+            if (p.target().isTraining()) metrics.resizes.labelValues(p.name());
         }
     }
 
