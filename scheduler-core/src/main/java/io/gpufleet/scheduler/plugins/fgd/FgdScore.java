@@ -100,8 +100,7 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
         if (learned != null) {
             learned.add(r);
             long n = learned.total();
-            // Rebuild often while little is known, then every 2% more arrivals: caches stay useful.
-            if (rebuiltAt < 0 || n < 200 || n - rebuiltAt >= Math.max(1, n / 50)) {
+            if (rebuildDue(n, rebuiltAt)) {
                 frag = new Fragmentation(learned.typical(coverage), handle.state());
                 rebuiltAt = n;
                 epoch++;
@@ -146,6 +145,19 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     protected int score(double fBefore, NodeState node, Request r, int cards) {
         double after = frag.of(node, node.cpuFree() - r.cpuMilli(), cards, r.coreOnCard());
         return (int) (100 / (1 + Math.exp(-(fBefore - after) / 1000)));
+    }
+
+    /**
+     * The learned distribution's schedule after {@code n} arrivals, last rebuilt at {@code lastAt} (-1: never):
+     * often while little is known, then every 2% more arrivals, so caches stay useful.
+     */
+    protected static boolean rebuildDue(long n, long lastAt) {
+        return lastAt < 0 || n < 200 || n - lastAt >= Math.max(1, n / 50);
+    }
+
+    /** Drops every memoised score (for subclasses whose score depends on more than the node and the distribution). */
+    protected void invalidate() {
+        epoch++;
     }
 
     /** The frame's handle (cluster state), for subclasses. */

@@ -27,6 +27,8 @@ public final class GpufleetScore extends FgdScore {
     private final boolean cpuOnlyExact;
     private final double strandedWeight;
     private final StrandedGpu stranded = new StrandedGpu();
+    private long arrived;
+    private long publishedAt = -1;
 
     public GpufleetScore(Map<String, Object> args, FrameworkHandle handle) {
         super(NAME, args, handle, Set.of("scale", "cpuOnlyExact", "stranded"), 0.95);
@@ -38,6 +40,13 @@ public final class GpufleetScore extends FgdScore {
     @Override
     public Status preFilter(CycleState cycle, Request r) {
         stranded.add(r);
+        arrived++;
+        // Same schedule as the learned distribution: memoised scores stay exact between rebuilds.
+        if (rebuildDue(arrived, publishedAt)) {
+            stranded.publish();
+            publishedAt = arrived;
+            invalidate();
+        }
         return super.preFilter(cycle, r);
     }
 

@@ -8,12 +8,15 @@ import io.gpufleet.scheduler.model.Request;
  * feed about {@code min(cpuFree / κ_cpu, memFree / κ_mem)} GPU milli; idle GPU beyond that is stranded. FGD's
  * fragment sees CPU only as a cliff (a typical pod's CPU no longer fits); this term grows as soon as a placement
  * takes more CPU per GPU than the workload needs, which steers CPU-heavy pods (CPU-only ones above all) to nodes
- * with CPU to spare.
+ * with CPU to spare. {@link #add} counts arrivals; the ratios in use change only at {@link #publish}, so scores
+ * memoised between two publications stay exact.
  */
 public final class StrandedGpu {
     private double cpuAsked;
     private double memAsked;
     private double gpuAsked;
+    private double cpuPerMilli;
+    private double memPerMilli;
 
     /** Counts an arriving pod (pods without GPUs do not change the ratios). */
     public void add(Request r) {
@@ -23,14 +26,20 @@ public final class StrandedGpu {
         gpuAsked += (double) r.gpuCount() * r.coreOnCard();
     }
 
-    /** Learned CPU milli per GPU milli (0 before the first GPU pod). */
-    public double cpuPerGpuMilli() {
-        return gpuAsked == 0 ? 0 : cpuAsked / gpuAsked;
+    /** Puts the ratios of the pods counted so far in use. */
+    public void publish() {
+        cpuPerMilli = gpuAsked == 0 ? 0 : cpuAsked / gpuAsked;
+        memPerMilli = gpuAsked == 0 ? 0 : memAsked / gpuAsked;
     }
 
-    /** Learned host memory MiB per GPU milli (0 before the first GPU pod). */
+    /** CPU milli per GPU milli in use (0 before a GPU pod was published). */
+    public double cpuPerGpuMilli() {
+        return cpuPerMilli;
+    }
+
+    /** Host memory MiB per GPU milli in use (0 before a GPU pod was published). */
     public double memoryPerGpuMilli() {
-        return gpuAsked == 0 ? 0 : memAsked / gpuAsked;
+        return memPerMilli;
     }
 
     /** Idle GPU milli that {@code cpuFree} and {@code memFree} cannot serve at the learned ratios (0 when unknown). */

@@ -35,6 +35,8 @@ class GpufleetScoreTest {
         s.add(pod("whole", 10_000, 20_480, 1, 1000));
         s.add(pod("share", 2_000, 4_096, 1, 500));
         s.add(pod("cpu-only", 50_000, 100_000, 0, 0));
+        assertEquals(0, s.of(0, 0, 8000), 1e-9, "counted but not yet published");
+        s.publish();
         // 12 000 CPU milli and 24 576 MiB over 1 500 GPU milli; the CPU-only pod does not count.
         assertEquals(8, s.cpuPerGpuMilli(), 1e-12);
         assertEquals(16.384, s.memoryPerGpuMilli(), 1e-12);
@@ -48,6 +50,7 @@ class GpufleetScoreTest {
         // A 2-GPU pod of 8 cores: 4 CPU milli per GPU milli, so 24 cores feed 6000 of 8000 idle milli.
         StrandedGpu w = new StrandedGpu();
         w.add(pod("a", 8_000, 0, 2, 1000));
+        w.publish();
         assertEquals(2000, w.of(24_000, 0, 8000), 1e-9, "no memory asked: memory does not bind");
     }
 
