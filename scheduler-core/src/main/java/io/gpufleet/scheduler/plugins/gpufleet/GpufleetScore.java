@@ -50,11 +50,6 @@ public final class GpufleetScore extends FgdScore {
         return super.preFilter(cycle, r);
     }
 
-    /** The learned stranded-GPU measure (for tests and reports). */
-    public StrandedGpu stranded() {
-        return stranded;
-    }
-
     @Override
     protected int score(double fBefore, NodeState node, Request r, int cards) {
         double after = fragmentation().of(node, node.cpuFree() - r.cpuMilli(), cards, r.coreOnCard());
