@@ -36,7 +36,6 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     private final String name;
     private final FrameworkHandle handle;
     private final double coverage;
-    private final boolean repeated;
     private final TypicalPods learned;
     private Fragmentation frag;
     private long rebuiltAt = -1;
@@ -59,18 +58,15 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     }
 
     public FgdScore(Map<String, Object> args, FrameworkHandle handle) {
-        this(NAME, args, handle, Set.of(), 0.95, false);
+        this(NAME, args, handle, Set.of(), 0.95);
     }
 
     /**
      * For policies built on FGD's fragment measure: {@code extraKeys} are further arguments the subclass reads,
-     * {@code defaultCoverage} the coverage when none is given, {@code repeated} selects the fragment variant of
-     * {@link Fragmentation#Fragmentation(List, io.gpufleet.scheduler.state.ClusterState, boolean)}.
+     * {@code defaultCoverage} the coverage when none is given.
      */
-    protected FgdScore(String name, Map<String, Object> args, FrameworkHandle handle, Set<String> extraKeys, double defaultCoverage,
-                       boolean repeated) {
+    protected FgdScore(String name, Map<String, Object> args, FrameworkHandle handle, Set<String> extraKeys, double defaultCoverage) {
         this.name = name;
-        this.repeated = repeated;
         this.handle = handle;
         Set<String> keys = new java.util.HashSet<>(extraKeys);
         keys.add("typicalPods");
@@ -82,10 +78,10 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
             TypicalPods fixed = new TypicalPods();
             for (TypicalPod t : parseTypical(tp, name)) fixed.add(t.withWeight(1), Math.round(t.weight()));
             this.learned = null;
-            this.frag = new Fragmentation(fixed.typical(coverage), handle.state(), repeated);
+            this.frag = new Fragmentation(fixed.typical(coverage), handle.state());
         } else {
             this.learned = new TypicalPods();
-            this.frag = new Fragmentation(List.of(), handle.state(), repeated);
+            this.frag = new Fragmentation(List.of(), handle.state());
         }
     }
 
@@ -104,9 +100,8 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
         if (learned != null) {
             learned.add(r);
             long n = learned.total();
-            // Rebuild often while little is known, then every 2% more arrivals: caches stay useful.
-            if (rebuiltAt < 0 || n < 200 || n - rebuiltAt >= Math.max(1, n / 50)) {
-                frag = new Fragmentation(learned.typical(coverage), handle.state(), repeated);
+            if (rebuildDue(n, rebuiltAt)) {
+                frag = new Fragmentation(learned.typical(coverage), handle.state());
                 rebuiltAt = n;
                 epoch++;
             }
@@ -150,6 +145,19 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     protected int score(double fBefore, NodeState node, Request r, int cards) {
         double after = frag.of(node, node.cpuFree() - r.cpuMilli(), cards, r.coreOnCard());
         return (int) (100 / (1 + Math.exp(-(fBefore - after) / 1000)));
+    }
+
+    /**
+     * The learned distribution's schedule after {@code n} arrivals, last rebuilt at {@code lastAt} (-1: never):
+     * often while little is known, then every 2% more arrivals, so caches stay useful.
+     */
+    protected static boolean rebuildDue(long n, long lastAt) {
+        return lastAt < 0 || n < 200 || n - lastAt >= Math.max(1, n / 50);
+    }
+
+    /** Drops every memoised score (for subclasses whose score depends on more than the node and the distribution). */
+    protected void invalidate() {
+        epoch++;
     }
 
     /** The frame's handle (cluster state), for subclasses. */

@@ -19,19 +19,9 @@ public final class Fragmentation {
     private final double[] p;
     private final double pAlwaysIdle;
     private final List<TypicalPod> typical;
-    private final boolean repeated;
 
     /** Compiles the distribution against the cluster's model ids (weights are used as given). */
     public Fragmentation(List<TypicalPod> typical, ClusterState state) {
-        this(typical, state, false);
-    }
-
-    /**
-     * @param repeated gpufleet's variant: the fragment of m is the idle milli left after as many copies of m as fit
-     *                 (by CPU and by cards) are placed, so CPU running out before the cards counts gradually
-     */
-    public Fragmentation(List<TypicalPod> typical, ClusterState state, boolean repeated) {
-        this.repeated = repeated;
         this.typical = List.copyOf(typical);
         int n = 0;
         double idle = 0;
@@ -89,10 +79,6 @@ public final class Fragmentation {
                 f += p[m] * idle;
                 continue;
             }
-            if (repeated) {
-                f += p[m] * (idle - repeatedUse(n, m, cpuFree, takeCards, takeMilli));
-                continue;
-            }
             int fit = 0;
             long part = 0;
             int nd = need[m];
@@ -106,23 +92,6 @@ public final class Fragmentation {
             f += p[m] * (fit >= count[m] ? part : idle);
         }
         return f;
-    }
-
-    /** GPU milli that copies of typical pod m would take on the node, limited by CPU and by cards. */
-    private long repeatedUse(NodeState n, int m, long cpuFree, int takeCards, int takeMilli) {
-        int nd = need[m];
-        long mm = models[m];
-        long slots = 0;
-        boolean whole = nd >= 1000;
-        for (int c = 0; c < n.gpuCount(); c++) {
-            if ((n.healthyMask() & (1 << c)) == 0) continue;
-            if (mm != -1L && (mm & (1L << n.modelId(c))) == 0) continue;
-            int fr = free(n, c, takeCards, takeMilli);
-            slots += whole ? (fr >= 1000 ? 1 : 0) : fr / nd;
-        }
-        long copies = slots / count[m];
-        if (cpu[m] > 0) copies = Math.min(copies, cpuFree / cpu[m]);
-        return copies * count[m] * (long) nd;
     }
 
     private static int free(NodeState n, int c, int takeCards, int takeMilli) {

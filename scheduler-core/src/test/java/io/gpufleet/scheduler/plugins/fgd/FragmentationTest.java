@@ -68,17 +68,6 @@ class FragmentationTest {
     }
 
     @Test
-    void repeatedVariantCountsCpuRunningOutBeforeTheCards() {
-        // Free [1000, 1000], 3 cores free after one 1-core pod on 4: a 2-core 500-milli pod fits 4 times by cards
-        // but once by CPU, so 1500 of the 2000 idle milli are fragments.
-        ClusterState s = node(4_000, "T4", 0, 0);
-        s.assume(new Allocation(Request.builder("c").cpuMilli(1000).build(), "n", List.of()));
-        NodeState n = s.node(0);
-        assertEquals(1500, new Fragmentation(List.of(t(2000, 500, 1, 1)), s, true).of(n), 1e-9);
-        assertEquals(0, new Fragmentation(List.of(t(2000, 500, 1, 1)), s, false).of(n), 1e-9);
-    }
-
-    @Test
     void typicalPodsKeepTheMostFrequentShapesUpToCoverageAndRenormalise() {
         TypicalPods c = new TypicalPods();
         c.add(t(1000, 500, 1, 1), 6);
