@@ -117,10 +117,13 @@ public final class FaultRules implements Serializable {
             xid(t, x, active, out, now, x.lastXid(), "XID " + x.lastXid() + " reported as the last XID");
         }
         t.lastXid = x.lastXid();
-        for (XidClass c : XID_CLASSES) {
+        // Most GPUs never saw an XID: test the remembered time first, it is the cheap part of the check.
+        for (int i = 0; i < XID_CLASSES.length; i++) {
+            if (t.lastEvent[i] == 0) continue;
+            XidClass c = XID_CLASSES[i];
             Kind k = kindOf(c);
-            if (k == null || t.lastEvent[c.ordinal()] == 0) continue;
-            if (now - t.lastEvent[c.ordinal()] >= settings.quietMillis() && x.health() != 2) {
+            if (k == null) continue;
+            if (now - t.lastEvent[i] >= settings.quietMillis() && x.health() != 2) {
                 clear(t, active, out, x.uuid(), k, "", now, "no " + c.label() + " XID for "
                         + settings.quietMillis() / 1000 + " s and the GPU is not failed");
             }

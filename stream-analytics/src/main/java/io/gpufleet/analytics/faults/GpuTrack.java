@@ -26,14 +26,12 @@ public final class GpuTrack {
     /** This GPU's usage and load of its current minute / signal window, not yet folded into the node's maps. */
     public long[] usage = new long[4];
     public double[] load = new double[7];
-    /** Timers this GPU registered last: minute end, signal window end, silence check. */
-    public long[] timers = new long[3];
-    /** Cached state keys of the last minute / signal window and pod, so a sample does not build strings. */
     public long usageMinute = Long.MIN_VALUE;
-    public String usagePod = "";
-    public String usageKey = "";
     public long signalWindow = Long.MIN_VALUE;
-    public String signalKey = "";
+    /** The pod those belong to, with its namespace and workload name, so a sample builds no strings. */
+    public String usagePod = "";
+    public String podNamespace = "";
+    public String podWorkload = "";
 
     public GpuTrack() {}
 }
