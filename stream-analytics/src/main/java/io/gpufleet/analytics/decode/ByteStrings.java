@@ -1,5 +1,8 @@
 package io.gpufleet.analytics.decode;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -11,6 +14,9 @@ import java.util.Arrays;
 final class ByteStrings {
     private ByteStrings() {}
 
+    /** Eight bytes at any offset of a byte array as one long, so hashing and comparing take a word at a time. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     /**
      * A cheap hash of a byte range: its length and up to 8 bytes from each end. Names here share long prefixes
      * ({@code gpufleet_gpu_}, {@code DCGM_FI_DEV_}) and differ near the end; a collision only costs a probe, as
@@ -18,16 +24,36 @@ final class ByteStrings {
      */
     static int hash(byte[] b, int off, int len) {
         long h = len * 0x9E3779B97F4A7C15L;
-        int n = Math.min(8, len);
         long head = 0, tail = 0;
-        for (int i = 0; i < n; i++) {
-            head = (head << 8) | (b[off + i] & 0xff);
-            tail = (tail << 8) | (b[off + len - 1 - i] & 0xff);
+        if (len >= 8) {
+            head = (long) LONGS.get(b, off);
+            tail = (long) LONGS.get(b, off + len - 8);
+        } else {
+            for (int i = 0; i < len; i++) {
+                head = (head << 8) | (b[off + i] & 0xff);
+                tail = (tail << 8) | (b[off + len - 1 - i] & 0xff);
+            }
         }
         h ^= head * 0xC2B2AE3D27D4EB4FL;
         h ^= Long.rotateLeft(tail * 0x165667B19E3779F9L, 31);
         h ^= h >>> 29;
         return (int) (h ^ (h >>> 32));
+    }
+
+    /**
+     * Whether {@code b[off, off+len)} equals all of {@code a} (whose length the caller has checked is {@code len}),
+     * compared a word at a time: the ranges are short names and IDs, where Arrays.equals spends more on its range
+     * checks and set-up than on comparing.
+     */
+    static boolean same(byte[] a, byte[] b, int off, int len) {
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            if ((long) LONGS.get(a, i) != (long) LONGS.get(b, off + i)) return false;
+        }
+        if (i == len) return true;
+        if (len >= 8) return (long) LONGS.get(a, len - 8) == (long) LONGS.get(b, off + len - 8);
+        for (; i < len; i++) if (a[i] != b[off + i]) return false;
+        return true;
     }
 
     /** Fixed name → code table (open addressing); codes are >= 0, a miss answers -1. */
@@ -58,7 +84,7 @@ final class ByteStrings {
             int i = hash(buf, off, len) & mask;
             byte[] n;
             while ((n = names[i]) != null) {
-                if (n.length == len && Arrays.equals(n, 0, len, buf, off, off + len)) return codes[i];
+                if (n.length == len && same(n, buf, off, len)) return codes[i];
                 i = (i + 1) & mask;
             }
             return -1;
@@ -77,7 +103,7 @@ final class ByteStrings {
             int i = hash(buf, off, len) & (SIZE - 1);
             byte[] k;
             while ((k = keys[i]) != null) {
-                if (k.length == len && Arrays.equals(k, 0, len, buf, off, off + len)) return values[i];
+                if (k.length == len && same(k, buf, off, len)) return values[i];
                 i = (i + 1) & (SIZE - 1);
             }
             if (used >= SIZE / 2) {

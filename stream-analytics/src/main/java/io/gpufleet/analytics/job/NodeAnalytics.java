@@ -276,10 +276,6 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
     private void schedule(NodeTrack n, Context ctx, long now) {
         long minuteEnd = Math.floorDiv(now, MINUTE) * MINUTE + MINUTE;
         long windowEnd = Math.floorDiv(now, signalWindowMillis) * signalWindowMillis + signalWindowMillis;
-        // Silence checks on a coarse grid (a fifth of the silence period, at least a second), so a node registers
-        // few such timers: a silent GPU is reported between silence and 1.2 x silence after its last sample.
-        long step = Math.max(1000, rules.settings().silenceMillis() / 5);
-        long silence = Math.floorDiv(now + rules.settings().silenceMillis() + step - 1, step) * step;
         if (n.minuteTimer != minuteEnd) {
             ctx.timerService().registerEventTimeTimer(minuteEnd);
             n.minuteTimer = minuteEnd;
@@ -288,10 +284,22 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
             ctx.timerService().registerEventTimeTimer(windowEnd);
             n.windowTimer = windowEnd;
         }
-        if (n.silenceTimer < silence) {
-            ctx.timerService().registerEventTimeTimer(silence);
-            n.silenceTimer = silence;
+        // One silence check pending per node: armed here when the node has none, re-armed by the check itself for
+        // the GPU heard from longest ago, so a node that keeps reporting costs one such timer per silence period.
+        if (n.silenceTimer == Long.MIN_VALUE) {
+            n.silenceTimer = silenceCheck(now);
+            ctx.timerService().registerEventTimeTimer(n.silenceTimer);
         }
+    }
+
+    /**
+     * When to check whether a GPU last heard from at {@code last} is silent: on a grid of a fifth of the silence
+     * period (at least a second), so a silent GPU is reported between silence and 1.2 x silence after its last
+     * sample and the checks of a node's GPUs coincide.
+     */
+    private long silenceCheck(long last) {
+        long step = Math.max(1000, rules.settings().silenceMillis() / 5);
+        return Math.floorDiv(last + rules.settings().silenceMillis() + step - 1, step) * step;
     }
 
     @Override
@@ -310,7 +318,14 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         if (minute) flushUsage(ts, ctx);
         if (window) flushSignals(ts, ctx);
         // The end of a bounded input (a replay, a test) releases every timer: that is not every node going away.
-        if (ctx.timerService().currentWatermark() != Long.MAX_VALUE) checkSilence(n, ts, ctx.getCurrentKey(), out);
+        if (ts == n.silenceTimer && ctx.timerService().currentWatermark() != Long.MAX_VALUE) {
+            checkSilence(n, ts, ctx.getCurrentKey(), out);
+            long oldest = Long.MAX_VALUE;
+            for (GpuTrack t : n.gpus) if (t != null && !t.silent) oldest = Math.min(oldest, t.lastTime);
+            // Every GPU silent: the next sample arms the check again.
+            n.silenceTimer = oldest == Long.MAX_VALUE ? Long.MIN_VALUE : Math.max(silenceCheck(oldest), ts + 1);
+            if (n.silenceTimer != Long.MIN_VALUE) ctx.timerService().registerEventTimeTimer(n.silenceTimer);
+        }
     }
 
     private void flushUsage(long ts, OnTimerContext ctx) throws Exception {
