@@ -18,26 +18,27 @@ final class ByteStrings {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
-     * A cheap hash of a byte range: its length and up to 8 bytes from each end. Names here share long prefixes
-     * ({@code gpufleet_gpu_}, {@code DCGM_FI_DEV_}) and differ near the end; a collision only costs a probe, as
-     * every hit is confirmed by comparing the bytes.
+     * A hash of all of a byte range, a word at a time (the last word overlapping the one before when the length is
+     * not a multiple of 8). Names here share long prefixes ({@code gpufleet_gpu_}, {@code DCGM_FI_DEV_}) and
+     * suffixes ({@code _bytes}, {@code _total}), so every byte counts; the tables keep it per entry and compare it
+     * before the bytes, which a hit still confirms.
      */
-    static int hash(byte[] b, int off, int len) {
+    static long hash(byte[] b, int off, int len) {
         long h = len * 0x9E3779B97F4A7C15L;
-        long head = 0, tail = 0;
         if (len >= 8) {
-            head = (long) LONGS.get(b, off);
-            tail = (long) LONGS.get(b, off + len - 8);
+            int i = 0;
+            for (; i + 8 <= len; i += 8) h = mix(h, (long) LONGS.get(b, off + i));
+            if (i < len) h = mix(h, (long) LONGS.get(b, off + len - 8));
         } else {
-            for (int i = 0; i < len; i++) {
-                head = (head << 8) | (b[off + i] & 0xff);
-                tail = (tail << 8) | (b[off + len - 1 - i] & 0xff);
-            }
+            long w = 0;
+            for (int i = 0; i < len; i++) w = (w << 8) | (b[off + i] & 0xff);
+            h = mix(h, w);
         }
-        h ^= head * 0xC2B2AE3D27D4EB4FL;
-        h ^= Long.rotateLeft(tail * 0x165667B19E3779F9L, 31);
-        h ^= h >>> 29;
-        return (int) (h ^ (h >>> 32));
+        return h ^ (h >>> 29);
+    }
+
+    private static long mix(long h, long w) {
+        return Long.rotateLeft(h ^ (w * 0xC2B2AE3D27D4EB4FL), 31) * 0x9E3779B97F4A7C15L;
     }
 
     /**
@@ -59,32 +60,37 @@ final class ByteStrings {
     /** Fixed name → code table (open addressing); codes are >= 0, a miss answers -1. */
     static final class NameTable {
         private final byte[][] names;
+        private final long[] hashes;
         private final int[] codes;
         private final int mask;
 
         NameTable(int capacity) {
             int n = Integer.highestOneBit(Math.max(16, capacity * 4) - 1) << 1;
             names = new byte[n][];
+            hashes = new long[n];
             codes = new int[n];
             mask = n - 1;
         }
 
         void put(String name, int code) {
             byte[] b = name.getBytes(StandardCharsets.UTF_8);
-            int i = hash(b, 0, b.length) & mask;
+            long h = hash(b, 0, b.length);
+            int i = (int) h & mask;
             while (names[i] != null) {
                 if (Arrays.equals(names[i], b)) throw new IllegalArgumentException("duplicate name " + name);
                 i = (i + 1) & mask;
             }
             names[i] = b;
+            hashes[i] = h;
             codes[i] = code;
         }
 
         int get(byte[] buf, int off, int len) {
-            int i = hash(buf, off, len) & mask;
+            long h = hash(buf, off, len);
+            int i = (int) h & mask;
             byte[] n;
             while ((n = names[i]) != null) {
-                if (n.length == len && same(n, buf, off, len)) return codes[i];
+                if (hashes[i] == h && n.length == len && same(n, buf, off, len)) return codes[i];
                 i = (i + 1) & mask;
             }
             return -1;
@@ -95,25 +101,28 @@ final class ByteStrings {
     static final class StringCache {
         private static final int SIZE = 8192;
         private final byte[][] keys = new byte[SIZE][];
+        private final long[] hashes = new long[SIZE];
         private final String[] values = new String[SIZE];
         private int used;
 
         String get(byte[] buf, int off, int len) {
             if (len == 0) return "";
-            int i = hash(buf, off, len) & (SIZE - 1);
+            long h = hash(buf, off, len);
+            int i = (int) h & (SIZE - 1);
             byte[] k;
             while ((k = keys[i]) != null) {
-                if (k.length == len && same(k, buf, off, len)) return values[i];
+                if (hashes[i] == h && k.length == len && same(k, buf, off, len)) return values[i];
                 i = (i + 1) & (SIZE - 1);
             }
             if (used >= SIZE / 2) {
                 Arrays.fill(keys, null);
                 Arrays.fill(values, null);
                 used = 0;
-                i = hash(buf, off, len) & (SIZE - 1);
+                i = (int) h & (SIZE - 1);
             }
             String s = new String(buf, off, len, StandardCharsets.UTF_8);
             keys[i] = Arrays.copyOfRange(buf, off, off + len);
+            hashes[i] = h;
             values[i] = s;
             used++;
             return s;
