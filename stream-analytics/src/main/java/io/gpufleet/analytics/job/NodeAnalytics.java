@@ -214,8 +214,19 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
                     foldLoad(t);
                     t.signalWindow = windowEnd;
                 }
-                add(t.usage, alloc, used, mem);
-                add(t.load, alloc, util, memBytes * intervalMillis, avail * intervalMillis, tput ? x.throughput() : 0, tput);
+                t.usageAllocated += alloc;
+                t.usageUsed += used;
+                t.usageMemory += mem;
+                t.usageSamples++;
+                t.loadSamples++;
+                t.loadAllocated += alloc;
+                t.loadUtilization += util;
+                t.loadMemory += memBytes * intervalMillis;
+                t.loadAvailable += avail * intervalMillis;
+                if (tput) {
+                    t.loadThroughput += x.throughput();
+                    t.loadThroughputSamples++;
+                }
                 continue;
             }
             SliceKey uk = new SliceKey(minute, UsageMath.group(p), UsageMath.user(p));
@@ -252,25 +263,35 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
 
     /** Moves a GPU's pending usage into the node's usage map. */
     private void foldUsage(GpuTrack t) throws Exception {
-        if (t.usage[3] == 0) return;
+        if (t.usageSamples == 0) return;
         SliceKey k = new SliceKey(t.usageMinute, t.podNamespace.isEmpty() ? UsageMath.DEFAULT_GROUP : t.podNamespace,
                 t.podWorkload);
         long[] u = usage.get(k);
         if (u == null) u = new long[4];
-        for (int i = 0; i < 4; i++) u[i] += t.usage[i];
+        u[0] += t.usageAllocated;
+        u[1] += t.usageUsed;
+        u[2] += t.usageMemory;
+        u[3] += t.usageSamples;
         usage.put(k, u);
-        java.util.Arrays.fill(t.usage, 0);
+        t.usageAllocated = t.usageUsed = t.usageMemory = t.usageSamples = 0;
     }
 
     /** Moves a GPU's pending load into the node's signal map. */
     private void foldLoad(GpuTrack t) throws Exception {
-        if (t.load[0] == 0) return;
+        if (t.loadSamples == 0) return;
         SliceKey k = new SliceKey(t.signalWindow, t.podNamespace, t.podWorkload);
         double[] s = signals.get(k);
         if (s == null) s = new double[7];
-        for (int i = 0; i < 7; i++) s[i] += t.load[i];
+        s[0] += t.loadSamples;
+        s[1] += t.loadAllocated;
+        s[2] += t.loadUtilization;
+        s[3] += t.loadMemory;
+        s[4] += t.loadAvailable;
+        s[5] += t.loadThroughput;
+        s[6] += t.loadThroughputSamples;
         signals.put(k, s);
-        java.util.Arrays.fill(t.load, 0);
+        t.loadSamples = t.loadAllocated = t.loadUtilization = t.loadMemory = t.loadAvailable = 0;
+        t.loadThroughput = t.loadThroughputSamples = 0;
     }
 
     private void schedule(NodeTrack n, Context ctx, long now) {
@@ -311,8 +332,8 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         if (minute || window) {
             for (GpuTrack t : n.gpus) {
                 if (t == null) continue;
-                if (minute && t.usage[3] > 0 && t.usageMinute + MINUTE <= ts) foldUsage(t);
-                if (window && t.load[0] > 0 && t.signalWindow <= ts) foldLoad(t);
+                if (minute && t.usageSamples > 0 && t.usageMinute + MINUTE <= ts) foldUsage(t);
+                if (window && t.loadSamples > 0 && t.signalWindow <= ts) foldLoad(t);
             }
         }
         if (minute) flushUsage(ts, ctx);
