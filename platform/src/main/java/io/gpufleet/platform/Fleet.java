@@ -1,6 +1,7 @@
 package io.gpufleet.platform;
 
 import io.gpufleet.platform.analytics.AnalyticsCommand;
+import io.gpufleet.platform.autoscaler.AutoscalerCommand;
 import io.gpufleet.platform.bench.BenchCommand;
 import io.gpufleet.platform.exporter.ExporterCommand;
 import io.gpufleet.platform.scheduler.SchedulerCommands;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "fleet", mixinStandardHelpOptions = true, version = "gpufleet 0.1.0",
         description = "gpufleet: observe, analyse and act on GPU clusters.",
         subcommands = {UpCommand.class, ExporterCommand.class, AnalyticsCommand.class, SchedulerCommands.Server.class, SchedulerCommands.Jobs.class,
-                SchedulerCommands.Top.class, SimulateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                SchedulerCommands.Top.class, AutoscalerCommand.class, SimulateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Fleet implements Runnable {
 
     public static void main(String[] args) {

@@ -27,7 +27,7 @@ class FleetCommandTest {
     void topLevelHelpListsEveryComponent() {
         Object[] r = run("--help");
         assertEquals(0, r[0]);
-        for (String cmd : new String[]{"up", "exporter", "analytics", "scheduler", "jobs", "top", "simulate", "bench"}) {
+        for (String cmd : new String[]{"up", "exporter", "analytics", "scheduler", "jobs", "top", "autoscaler", "simulate", "bench"}) {
             assertTrue(((String) r[1]).contains("  " + cmd + " "), "fleet --help lacks " + cmd + ":\n" + r[1]);
         }
         Object[] bench = run("bench", "--help");
@@ -47,6 +47,11 @@ class FleetCommandTest {
         Object[] t = run("top", "--help");
         assertEquals(0, t[0]);
         assertTrue(((String) t[1]).contains("fleet top nodes"));
+        Object[] a = run("autoscaler", "--help");
+        assertEquals(0, a[0]);
+        assertTrue(((String) a[1]).contains("--policies") && ((String) a[1]).contains("--scheduler-url"), (String) a[1]);
+        Object[] bad = run("autoscaler", "--policies", "/nonexistent/policies", "--dry-run");
+        assertEquals(2, bad[0], "a missing policy folder is bad input: " + bad[1]);
     }
 
     @Test

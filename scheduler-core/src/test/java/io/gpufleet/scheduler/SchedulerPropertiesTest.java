@@ -92,6 +92,7 @@ class SchedulerPropertiesTest {
             int op = rnd.nextInt(100);
             if (op < 55) {
                 Decision d = sch.schedule(randomPod(rnd, "p" + next++, groups).build());
+                checkVictims(d, seed);
                 log.add(describe(d));
             } else if (op < 68) {
                 String g = "gang" + next++;
@@ -101,7 +102,10 @@ class SchedulerPropertiesTest {
                 Request.Builder template = randomPod(rnd, g, groups);
                 for (int m = 0; m < size; m++) members.add(template.podGroup(g).build().withName(g + "-" + m));
                 sch.submitGang(pg, members);
-                for (Decision d : sch.runQueue()) log.add(describe(d));
+                for (Decision d : sch.runQueue()) {
+                    checkVictims(d, seed);
+                    log.add(describe(d));
+                }
                 assertTrue(sch.waitingPodNames().isEmpty(), "a gang scheduled back to back never leaves members waiting");
                 long placed = members.stream().filter(m -> state.placement(m.name()) != null).count();
                 assertTrue(placed == 0 || placed >= pg.minMember(), "seed " + seed + ": gang " + g + " half placed: " + placed);
@@ -126,6 +130,24 @@ class SchedulerPropertiesTest {
             checkInvariants(state, quotas, reported, seed, step);
         }
         return new Run(log, state, quotas, sch);
+    }
+
+    /**
+     * Who may be evicted: for reclaim only pods of another quota group (both governed); for priority preemption
+     * only strictly lower-priority pods of the preemptor's own group, and never for a gang member.
+     */
+    private static void checkVictims(Decision d, long seed) {
+        if (d.allocation() == null) return;
+        Request p = d.allocation().request();
+        for (Allocation v : d.victims()) {
+            Request vr = v.request();
+            String at = "seed " + seed + ": " + p.name() + " evicted " + vr.name();
+            if (java.util.Objects.equals(p.quotaGroup(), vr.quotaGroup())) {
+                assertTrue(vr.priority() < p.priority() && p.podGroup() == null, at + " of its own group without a lower priority");
+            } else {
+                assertTrue(p.quotaGroup() != null && vr.quotaGroup() != null, at + " across groups outside reclaim");
+            }
+        }
     }
 
     private static String describe(Decision d) {
@@ -217,6 +239,28 @@ class SchedulerPropertiesTest {
         }
     }
 
+    /** 2 to 4 groups whose GPU mins add up to at most the cluster. */
+    private static int[] randomMins(SplittableRandom rnd, ClusterState state) {
+        int gpus = (int) (state.gpuMilliCapacity() / 1000);
+        int[] min = new int[2 + rnd.nextInt(3)];
+        int left = gpus;
+        for (int g = 0; g < min.length; g++) {
+            min[g] = rnd.nextInt(left / (min.length - g) + 1);
+            left -= min[g];
+        }
+        return min;
+    }
+
+    /** Flat groups g0.. with those mins, each allowed to borrow up to the whole cluster. */
+    private static QuotaTree flatQuotas(int[] min, ClusterState state) {
+        long gpus = state.gpuMilliCapacity() / 1000;
+        List<QuotaSpec> specs = new ArrayList<>();
+        for (int g = 0; g < min.length; g++) {
+            specs.add(new QuotaSpec("g" + g, null, Resources.ofGpus(min[g], 0, 0), Resources.ofGpus(gpus, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4)));
+        }
+        return new QuotaTree(specs);
+    }
+
     @Test
     void afterReclaimEveryAskingGroupGetsItsMin() {
         for (long seed = 3000; seed < 3300; seed++) {
@@ -224,20 +268,9 @@ class SchedulerPropertiesTest {
             ClusterState state = new ClusterState();
             int nodes = 1 + rnd.nextInt(4);
             for (int i = 0; i < nodes; i++) state.addNode(Fixtures.pcie("n" + i, 2 + rnd.nextInt(7)));
-            int gpus = (int) (state.gpuMilliCapacity() / 1000);
-            int groups = 2 + rnd.nextInt(3);
-            // Mins add up to at most the cluster; every group may borrow up to the whole cluster.
-            int[] min = new int[groups];
-            int left = gpus;
-            for (int g = 0; g < groups; g++) {
-                min[g] = rnd.nextInt(left / (groups - g) + 1);
-                left -= min[g];
-            }
-            List<QuotaSpec> specs = new ArrayList<>();
-            for (int g = 0; g < groups; g++) {
-                specs.add(new QuotaSpec("g" + g, null, Resources.ofGpus(min[g], 0, 0), Resources.ofGpus(gpus, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4)));
-            }
-            QuotaTree quotas = new QuotaTree(specs);
+            int[] min = randomMins(rnd, state);
+            int groups = min.length;
+            QuotaTree quotas = flatQuotas(min, state);
             Scheduler sch = Schedulers.create(state, quotas, new TestClock());
             int next = 0;
             // Borrowers fill the cluster (some as gangs).
@@ -253,6 +286,64 @@ class SchedulerPropertiesTest {
                     Decision d = sch.schedule(Request.builder("ask" + next++).gpus(1).quotaGroup("g" + g).build());
                     assertTrue(d.placed(), "seed " + seed + ": g" + g + " below its min must be served: " + d.explain());
                 }
+            }
+            for (int g = 0; g < groups; g++) {
+                assertTrue(quotas.used("g" + g).gpuMilli() >= min[g] * 1000L, "seed " + seed + ": g" + g + " holds its min");
+            }
+        }
+    }
+
+    @Test
+    void afterReclaimEveryGangWithinItsMinIsPlacedWhole() {
+        for (long seed = 4000; seed < 4300; seed++) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            ClusterState state = new ClusterState();
+            int nodes = 2 + rnd.nextInt(4);
+            for (int i = 0; i < nodes; i++) state.addNode(Fixtures.pcie("n" + i, 2 + rnd.nextInt(7)));
+            int[] min = randomMins(rnd, state);
+            int groups = min.length;
+            QuotaTree quotas = flatQuotas(min, state);
+            TestClock clock = new TestClock();
+            Scheduler sch = Schedulers.create(state, quotas, clock);
+            int next = 0;
+            // Borrowers fill the cluster with single pods, and groups without a min also with gangs of 1-GPU
+            // members (a gang is evicted whole, so one in a group with a min could be impossible to take without
+            // taking that group below its min: then the asking group rightly waits).
+            while (state.gpuMilliUsed() < state.gpuMilliCapacity() && next < 400) {
+                int gi = rnd.nextInt(groups);
+                String group = "g" + gi;
+                if (min[gi] == 0 && rnd.nextInt(2) == 0) {
+                    String name = "fillgang" + next++;
+                    int size = 1 + rnd.nextInt(3);
+                    List<Request> members = new ArrayList<>();
+                    for (int m = 0; m < size; m++) {
+                        members.add(Request.builder(name + "-" + m).gpus(1).quotaGroup(group).podGroup(name).priority(rnd.nextInt(5)).build());
+                    }
+                    sch.submitGang(new PodGroup(name, size, 60), members);
+                    sch.runQueue();
+                    if (state.placement(name + "-0") == null) break;
+                } else if (!sch.schedule(Request.builder("fill" + next++).gpus(1).quotaGroup(group).priority(rnd.nextInt(5)).build()).placed()) {
+                    break;
+                }
+            }
+            checkInvariants(state, quotas, Set.of(), seed, 0);
+            // Each group asks for what it misses of its min as one gang of 1-GPU members (wider members may find no
+            // node where enough evictable pods sit together; ElasticQuotaTest covers those by hand).
+            for (int g = 0; g < groups; g++) {
+                int missing = (int) (min[g] - quotas.used("g" + g).gpuMilli() / 1000);
+                if (missing <= 0) continue;
+                String name = "ask" + g;
+                List<Request> members = new ArrayList<>();
+                for (int m = 0; m < missing; m++) {
+                    members.add(Request.builder(name + "-" + m).gpus(1).quotaGroup("g" + g).podGroup(name).build());
+                }
+                sch.submitGang(new PodGroup(name, members.size(), 60), members);
+                List<Decision> ds = sch.runQueue();
+                for (Request m : members) {
+                    ClusterState.Placement p = state.placement(m.name());
+                    assertTrue(p != null && p.bound(), "seed " + seed + ": g" + g + " gang within its min must be placed whole: " + ds);
+                }
+                checkInvariants(state, quotas, Set.of(), seed, g + 1);
             }
             for (int g = 0; g < groups; g++) {
                 assertTrue(quotas.used("g" + g).gpuMilli() >= min[g] * 1000L, "seed " + seed + ": g" + g + " holds its min");

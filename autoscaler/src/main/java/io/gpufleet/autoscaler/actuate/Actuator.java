@@ -31,8 +31,7 @@ public final class Actuator {
     private final java.util.function.BooleanSupplier mayAct;
     private final Clock clock;
     private final boolean dryRun;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final Backoff backoff;
     private final Map<String, Pending> pending = new LinkedHashMap<>();
     private long applied;
     private long failures;
@@ -50,36 +49,64 @@ public final class Actuator {
     public Actuator(ScaleApi api, Clock clock, boolean dryRun, Duration initialBackoff, Duration maxBackoff,
                     java.util.function.BooleanSupplier mayAct) {
         this.mayAct = mayAct;
-        if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
-            throw new IllegalArgumentException("backoff: need 0 < initial <= max, got " + initialBackoff + ", " + maxBackoff);
-        }
+        this.backoff = new Backoff(initialBackoff, maxBackoff);
         this.api = api;
         this.clock = clock;
         this.dryRun = dryRun;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
     }
 
-    /** Queues an action (replacing an unapplied one for the same target) and tries to apply what is due. */
-    public synchronized void submit(ScaleAction action) {
+    /** One write attempt of {@link #flush()}. */
+    public record Attempt(ScaleAction action, boolean ok) {}
+
+    /** What became of a submitted action. */
+    public enum Outcome {
+        /** written to the API server */
+        APPLIED,
+        /** dry-run: logged only */
+        DRY_RUN,
+        /** the write failed; pending, retried with backoff by {@link #flush()} */
+        FAILED,
+        /** an identical action is already pending in backoff; it keeps its schedule */
+        PENDING,
+        /** another replica leads: pending, written once this one leads */
+        NOT_LEADER
+    }
+
+    /**
+     * Queues an action (replacing an unapplied one for the same target) and tries to apply it now. An action
+     * equal to the one already pending keeps that one's backoff, so a controller re-deciding the same count
+     * every pass does not defeat it.
+     */
+    public synchronized Outcome submit(ScaleAction action) {
         if (dryRun) {
             dryRunCount++;
             LOG.info("dry-run: would scale {} to {} ({})", action.target(), action.replicas(), action.reason());
-            return;
+            return Outcome.DRY_RUN;
         }
-        Pending old = pending.put(action.target(), new Pending(action, 0, clock.instant()));
-        if (old != null) {
+        Pending old = pending.get(action.target());
+        if (old != null && old.action().replicas() == action.replicas() && old.attempts() > 0
+                && clock.instant().isBefore(old.notBefore())) {
+            return Outcome.PENDING;
+        }
+        pending.put(action.target(), new Pending(action, 0, clock.instant()));
+        if (old != null && old.action().replicas() != action.replicas()) {
             superseded++;
             LOG.info("{}: pending scale to {} superseded by {}", action.target(), old.action().replicas(), action.replicas());
         }
-        flush();
+        if (!mayAct.getAsBoolean()) return Outcome.NOT_LEADER;
+        Attempt a = flush().get(action.target());
+        return a == null ? Outcome.PENDING : a.ok() ? Outcome.APPLIED : Outcome.FAILED;
     }
 
-    /** Applies every pending action whose backoff has passed. */
-    public synchronized void flush() {
-        if (!mayAct.getAsBoolean()) return;
+    /**
+     * Applies every pending action whose backoff has passed.
+     *
+     * @return the targets attempted ({@link ScaleAction#target()}) and whether each write succeeded
+     */
+    public synchronized Map<String, Attempt> flush() {
+        Map<String, Attempt> attempted = new LinkedHashMap<>();
+        if (!mayAct.getAsBoolean()) return attempted;
         Instant now = clock.instant();
-        List<String> done = new ArrayList<>();
         for (Map.Entry<String, Pending> e : new ArrayList<>(pending.entrySet())) {
             Pending p = e.getValue();
             if (now.isBefore(p.notBefore())) continue;
@@ -87,24 +114,38 @@ public final class Actuator {
             try {
                 api.setReplicas(a.namespace(), a.kind(), a.name(), a.replicas());
                 applied++;
-                done.add(e.getKey());
+                pending.remove(e.getKey());
+                attempted.put(e.getKey(), new Attempt(a, true));
                 LOG.info("scaled {} to {} ({})", a.target(), a.replicas(), a.reason());
             } catch (RuntimeException ex) {
                 failures++;
                 int attempts = p.attempts() + 1;
                 Duration wait = backoff(attempts);
                 pending.put(e.getKey(), new Pending(a, attempts, now.plus(wait)));
+                attempted.put(e.getKey(), new Attempt(a, false));
                 LOG.warn("scaling {} to {} failed (attempt {}), retry in {}: {}", a.target(), a.replicas(), attempts, wait, ex.toString());
             }
         }
-        done.forEach(pending::remove);
+        return attempted;
+    }
+
+    /** True when an action for the target ({@link ScaleAction#target()}) waits to be applied. */
+    public synchronized boolean hasPending(String target) {
+        return pending.containsKey(target);
+    }
+
+    /** True when this replica may write (it leads, or no leader election is in use). */
+    public boolean mayAct() {
+        return mayAct.getAsBoolean();
+    }
+
+    public boolean dryRun() {
+        return dryRun;
     }
 
     /** Backoff after {@code attempts} failures: initial × 2^(attempts−1), capped. */
     public Duration backoff(int attempts) {
-        long ms = initialBackoff.toMillis();
-        for (int i = 1; i < attempts && ms < maxBackoff.toMillis(); i++) ms *= 2;
-        return Duration.ofMillis(Math.min(ms, maxBackoff.toMillis()));
+        return backoff.after(attempts);
     }
 
     /** The target's current count, from the API. */

@@ -8,6 +8,7 @@ import io.gpufleet.autoscaler.hpa.MetricInput;
 import io.gpufleet.autoscaler.hpa.PodStatus;
 import io.gpufleet.autoscaler.policy.ScalingPolicy;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.ScaleToZero;
+import io.gpufleet.autoscaler.policy.ScalingPolicy.TargetType;
 import io.gpufleet.autoscaler.schedule.ReplicaBounds;
 import io.gpufleet.autoscaler.schedule.ScheduleWindows;
 import org.slf4j.Logger;
@@ -16,15 +17,19 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * One {@link ScalingPolicy} applied to one target over time: cron windows set min/max, HPA computes the
  * count, and scale-to-zero decides the last step to and from zero (KEDA-style: wake when a metric exceeds the
- * activation threshold; drop to zero only after every metric stayed at or below it for the idle period).
- * Time comes from the injected clock; the caller reports whether the count was applied.
+ * activation threshold; drop to zero only after every metric stayed at or below it for the idle period). With the
+ * predictive option the count is raised to what the daily shape ({@link DailyShape}) predicts one cold start
+ * ahead, so replicas are serving when a daily rise arrives. Time comes from the injected clock; the caller
+ * reports whether the count was applied.
  */
 public final class PolicyScaler {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyScaler.class);
@@ -34,12 +39,35 @@ public final class PolicyScaler {
     private HpaState state = HpaState.empty();
     private Instant lastActive;
     private HpaDecision pending;
+    private final DailyShape shape;
 
     public PolicyScaler(ScalingPolicy policy, Clock clock) {
         this.policy = policy;
         this.clock = clock;
         this.windows = new ScheduleWindows(policy);
         this.lastActive = clock.instant();
+        this.shape = policy.predictive()
+                .map(p -> new DailyShape(p.historyDays(), p.minHistoryDays(), ZoneId.of(p.timeZone()))).orElse(null);
+    }
+
+    /**
+     * Replicas the metrics ask for, before tolerance and limits (the largest over metrics, as HPA): per-pod
+     * metrics sum their pods' values over the target; a total AverageValue divides by it; a total Value scales
+     * the current count. NaN when no metric could be read.
+     */
+    static double demand(int current, List<MetricInput> metrics) {
+        double best = Double.NaN;
+        for (MetricInput m : metrics) {
+            double d = Double.NaN;
+            if (m instanceof MetricInput.PerPod p && !p.values().isEmpty()) {
+                d = p.values().values().stream().mapToDouble(Double::doubleValue).sum() / p.target();
+            } else if (m instanceof MetricInput.Total t && t.value().isPresent()) {
+                d = t.type() == TargetType.AverageValue ? t.value().getAsDouble() / t.target()
+                        : current * t.value().getAsDouble() / t.target();
+            }
+            if (!Double.isNaN(d)) best = Double.isNaN(best) ? d : Math.max(best, d);
+        }
+        return best;
     }
 
     /** The largest metric value this sync (NaN when none could be read). */
@@ -84,8 +112,29 @@ public final class PolicyScaler {
             }
             d = decision(current, desired, b, Optional.of(h), rule, why);
         }
-        LOG.info("{}/{}: {}", policy.namespace(), policy.name(), d.explain());
+        if (shape != null) d = predictive(d, now, b);
+        shape(now, current, metrics);
+        LOG.debug("{}/{}: {}", policy.namespace(), policy.name(), d.explain());
         return d;
+    }
+
+    /** Raises the count to the daily shape's forecast one cold start ahead (within the max in force). */
+    private ScalingDecision predictive(ScalingDecision d, Instant now, ReplicaBounds b) {
+        Instant ahead = now.plusSeconds(policy.coldStartSeconds());
+        OptionalDouble f = shape.forecast(ahead);
+        if (f.isEmpty()) return d;
+        double headroom = policy.predictive().orElseThrow().headroom();
+        int predicted = Math.min(Math.max(b.maxReplicas(), 0), (int) Math.ceil(f.getAsDouble() * headroom - 1e-9));
+        if (predicted <= d.desired()) return d;
+        return decision(d.current(), predicted, b, d.hpa(), "Predictive", String.format(Locale.ROOT,
+                "the daily shape asks for %.2f replicas at %s (median of past days x headroom %.2f); %s",
+                f.getAsDouble(), ahead, headroom, d.explain()));
+    }
+
+    private void shape(Instant now, int current, List<MetricInput> metrics) {
+        if (shape == null) return;
+        double demand = demand(current, metrics);
+        if (!Double.isNaN(demand)) shape.record(now, demand);
     }
 
     private static ScalingDecision decision(int current, int desired, ReplicaBounds b, Optional<HpaDecision> h, String rule, String why) {

@@ -5,6 +5,7 @@ import io.gpufleet.autoscaler.policy.ScalingPolicy.MetricSource;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.MetricSpec;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.Rule;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.RuleType;
+import io.gpufleet.autoscaler.policy.ScalingPolicy.Predictive;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.ScaleToZero;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.ScalingRules;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.Schedule;
@@ -317,7 +318,7 @@ public final class PolicyLoader {
             Map<String, Object> spec = map(root.get("spec"), "spec");
             if (spec == null) return null;
             allowOnly(spec, "spec", "targetRef", "minReplicas", "maxReplicas", "metrics", "behavior", "schedules",
-                    "scaleToZero", "spot", "coldStartSeconds");
+                    "scaleToZero", "spot", "coldStartSeconds", "predictive");
             TargetRef target = targetRef(spec);
             Integer min = integer(spec, "spec", "minReplicas", 1, 0, 1_000_000);
             Integer max = integer(spec, "spec", "maxReplicas", null, 1, 1_000_000);
@@ -337,10 +338,11 @@ public final class PolicyLoader {
             List<Schedule> schedules = schedules(spec, max);
             Spot spot = spot(spec);
             Integer cold = integer(spec, "spec", "coldStartSeconds", 120, 0, 86_400);
+            Optional<Predictive> predictive = predictive(spec);
             if (errors.size() > errorsAtStart) {
                 return null;
             }
-            return new ScalingPolicy(name, namespace, target, min, max, metrics, behavior, schedules, s2z, spot, cold);
+            return new ScalingPolicy(name, namespace, target, min, max, metrics, behavior, schedules, s2z, spot, cold, predictive);
         }
 
         TargetRef targetRef(Map<String, Object> spec) {
@@ -480,6 +482,32 @@ public final class PolicyLoader {
             }
             if (window == null || select == null || tolerance == null) return null;
             return new ScalingRules(window, select, rules, tolerance);
+        }
+
+        Optional<Predictive> predictive(Map<String, Object> spec) {
+            if (spec.get("predictive") == null) return Optional.empty();
+            String p = "spec.predictive";
+            Map<String, Object> m = map(spec.get("predictive"), p);
+            if (m == null) return Optional.empty();
+            allowOnly(m, p, "enabled", "historyDays", "minHistoryDays", "headroom", "timeZone");
+            Boolean enabled = bool(m, p, "enabled", true);
+            Integer days = integer(m, p, "historyDays", 7, 1, 28);
+            Integer minDays = integer(m, p, "minHistoryDays", 2, 1, 28);
+            Double headroom = number(m, p, "headroom", 1.1, 0, 10, true);
+            String zone = string(m, p, "timeZone", false);
+            if (zone == null) zone = "UTC";
+            try {
+                java.time.ZoneId.of(zone);
+            } catch (java.time.DateTimeException e) {
+                error(p + ".timeZone", "is not a time zone ID (e.g. Europe/Berlin), got '" + zone + "'");
+                return Optional.empty();
+            }
+            if (days != null && minDays != null && minDays > days) {
+                error(p + ".minHistoryDays", "must not exceed historyDays (" + days + "), got " + minDays);
+                return Optional.empty();
+            }
+            if (enabled == null || !enabled || days == null || minDays == null || headroom == null) return Optional.empty();
+            return Optional.of(new Predictive(days, minDays, headroom, zone));
         }
 
         Optional<ScaleToZero> scaleToZero(Map<String, Object> spec) {

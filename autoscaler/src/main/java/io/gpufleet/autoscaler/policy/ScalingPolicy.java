@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param scaleToZero     present when the target may idle at zero replicas
  * @param spot            spot/preemptible capacity preference
  * @param coldStartSeconds estimated seconds from replica request to serving
+ * @param predictive      present when the daily shape learned from history raises the count ahead of time
  */
 public record ScalingPolicy(
         String name,
@@ -32,7 +33,8 @@ public record ScalingPolicy(
         List<Schedule> schedules,
         Optional<ScaleToZero> scaleToZero,
         Spot spot,
-        int coldStartSeconds) {
+        int coldStartSeconds,
+        Optional<Predictive> predictive) {
 
     /** API version of the YAML documents and of the CRD. */
     public static final String API_VERSION = "autoscaling.gpufleet.io/v1";
@@ -47,6 +49,15 @@ public record ScalingPolicy(
         Objects.requireNonNull(behavior, "behavior");
         Objects.requireNonNull(scaleToZero, "scaleToZero");
         Objects.requireNonNull(spot, "spot");
+        Objects.requireNonNull(predictive, "predictive");
+    }
+
+    /** A policy without the predictive option. */
+    public ScalingPolicy(String name, String namespace, TargetRef target, int minReplicas, int maxReplicas,
+                         List<MetricSpec> metrics, Behavior behavior, List<Schedule> schedules,
+                         Optional<ScaleToZero> scaleToZero, Spot spot, int coldStartSeconds) {
+        this(name, namespace, target, minReplicas, maxReplicas, metrics, behavior, schedules, scaleToZero, spot,
+                coldStartSeconds, Optional.empty());
     }
 
     /** Kinds of workload a policy may scale. */
@@ -167,4 +178,16 @@ public record ScalingPolicy(
             return new Spot(SpotPreference.Never, true, 0);
         }
     }
+
+    /**
+     * Predictive scaling from the daily shape: the replicas the metrics asked for are kept per 10-minute slot of
+     * the day (the slot's peak), and the count is raised to the median, over the last {@code historyDays} days,
+     * of the slot one cold start ahead, times {@code headroom}.
+     *
+     * @param historyDays    days of history kept
+     * @param minHistoryDays days with data for the slot before it is used
+     * @param headroom       factor on the predicted replicas
+     * @param timeZone       the zone whose days the shape follows (IANA name)
+     */
+    public record Predictive(int historyDays, int minHistoryDays, double headroom, String timeZone) {}
 }

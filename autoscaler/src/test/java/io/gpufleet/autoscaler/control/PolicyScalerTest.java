@@ -97,4 +97,68 @@ class PolicyScalerTest {
         assertEquals(4, hpa.desired(), hpa.explain());
         assertTrue(hpa.explain().contains("windows [evening]"), hpa.explain());
     }
+
+    static ScalingPolicy perPodPolicy(boolean predictive) {
+        PolicyLoadResult r = PolicyLoader.load("p.yaml", """
+                apiVersion: autoscaling.gpufleet.io/v1
+                kind: ScalingPolicy
+                metadata: {name: chat}
+                spec:
+                  targetRef: {kind: Deployment, name: chat}
+                  minReplicas: 1
+                  maxReplicas: 30
+                  coldStartSeconds: 300
+                  metrics:
+                    - type: GpuUtilization
+                      target: {type: Utilization, averageUtilization: 50}
+                """ + (predictive ? "  predictive: {historyDays: 7, minHistoryDays: 2, headroom: 1.0}\n" : ""));
+        assertTrue(r.ok(), r.errors()::toString);
+        return r.policies().get(0);
+    }
+
+    /** Demand in replicas at 50 % utilisation: 2 at night, 10 from 09:00 to 17:00 UTC. */
+    static double demandAt(Instant t) {
+        int h = t.atZone(ZoneOffset.UTC).getHour();
+        return h >= 9 && h < 17 ? 10 : 2;
+    }
+
+    /** Runs days of 15-s syncs, applying each decision at once; returns the count decided at {@code probe}. */
+    int runDays(ScalingPolicy policy, Instant start, Instant probe) {
+        now[0] = start;
+        PolicyScaler s = new PolicyScaler(policy, clock);
+        int current = 1;
+        int atProbe = -1;
+        while (!now[0].isAfter(probe)) {
+            double util = demandAt(now[0]) * 50 / current; // the demand spread over the replicas
+            java.util.Map<String, Double> values = new java.util.HashMap<>();
+            for (int i = 0; i < current; i++) values.put("p" + i, util);
+            ScalingDecision d = s.decide(current, List.of(new MetricInput.PerPod("gpu", TargetType.Utilization, 50, values)), pods(current));
+            s.applied(true);
+            if (now[0].equals(probe)) atProbe = d.desired();
+            current = Math.max(1, d.desired());
+            now[0] = now[0].plusSeconds(15);
+        }
+        return atProbe;
+    }
+
+    @Test
+    void predictiveScalesAheadOfTheDailyRiseByOneColdStart() {
+        Instant start = Instant.parse("2026-11-20T00:00:00Z");
+        Instant probe = Instant.parse("2026-11-22T08:56:00Z"); // two days learned; the rise comes at 09:00
+        assertEquals(2, runDays(perPodPolicy(false), start, probe), "HPA follows the current demand");
+        assertEquals(10, runDays(perPodPolicy(true), start, probe), "the 09:00 slot's peak, 300 s ahead");
+        Instant early = Instant.parse("2026-11-22T08:50:00Z");
+        assertEquals(2, runDays(perPodPolicy(true), start, early), "more than a cold start before the rise: not yet");
+        Instant firstDay = Instant.parse("2026-11-21T08:56:00Z");
+        assertEquals(2, runDays(perPodPolicy(true), start, firstDay), "one day of history is below minHistoryDays");
+    }
+
+    @Test
+    void demandIsWhatTheMetricsAskForBeforeLimits() {
+        assertEquals(3.0, PolicyScaler.demand(2, List.of(new MetricInput.PerPod("gpu", TargetType.Utilization, 50,
+                java.util.Map.of("a", 90.0, "b", 60.0)))), 1e-9);
+        assertEquals(4.0, PolicyScaler.demand(9, rps(28)), 1e-9, "a total AverageValue divides by the target");
+        assertEquals(6.0, PolicyScaler.demand(3, List.of(new MetricInput.Total("q", TargetType.Value, 10, OptionalDouble.of(20)))), 1e-9);
+        assertTrue(Double.isNaN(PolicyScaler.demand(3, List.of(new MetricInput.Total("q", TargetType.Value, 10, OptionalDouble.empty())))));
+    }
 }

@@ -110,6 +110,33 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void predictiveOptionIsValidated() {
+        String base = """
+                apiVersion: autoscaling.gpufleet.io/v1
+                kind: ScalingPolicy
+                metadata: {name: chat}
+                spec:
+                  targetRef: {kind: Deployment, name: chat}
+                  maxReplicas: 4
+                  metrics:
+                    - type: GpuUtilization
+                      target: {type: Utilization, averageUtilization: 60}
+                """;
+        PolicyLoadResult ok = PolicyLoader.load("ok.yaml", base + "  predictive: {headroom: 1.2, timeZone: Asia/Tokyo}\n");
+        assertTrue(ok.ok(), () -> ok.errors().toString());
+        assertEquals(new ScalingPolicy.Predictive(7, 2, 1.2, "Asia/Tokyo"), ok.policies().get(0).predictive().orElseThrow());
+        assertTrue(PolicyLoader.load("none.yaml", base).policies().get(0).predictive().isEmpty());
+        PolicyLoadResult bad = PolicyLoader.load("bad.yaml", base
+                + "  predictive: {historyDays: 3, minHistoryDays: 5, headroom: 0, timeZone: Mars/Olympus, lookahead: 5}\n");
+        List<String> paths = bad.errors().stream().map(PolicyError::path).toList();
+        for (String expected : List.of("spec.predictive.headroom", "spec.predictive.timeZone", "spec.predictive.lookahead")) {
+            assertTrue(paths.contains(expected), () -> "missing error at " + expected + " in " + bad.errors());
+        }
+        PolicyLoadResult order = PolicyLoader.load("order.yaml", base + "  predictive: {historyDays: 3, minHistoryDays: 5}\n");
+        assertEquals(List.of("spec.predictive.minHistoryDays"), order.errors().stream().map(PolicyError::path).toList());
+    }
+
+    @Test
     void reportsEveryErrorWithFileAndPath() {
         PolicyLoadResult r = PolicyLoader.load("bad.yaml", """
                 apiVersion: autoscaling.gpufleet.io/v2

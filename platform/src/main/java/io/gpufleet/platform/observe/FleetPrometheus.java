@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * {@code fleet up --prometheus}: a local Prometheus scraping the fleet's exporters every 5 s with gpufleet's
- * rules ({@code alerts/*.yml}), so graphs and alerts show up within a minute.
+ * {@code fleet up --prometheus}: a local Prometheus scraping the fleet's exporters and the other components every 5 s
+ * with gpufleet's rules ({@code alerts/*.yml}), so graphs and alerts show up within a minute.
  */
 public final class FleetPrometheus {
     private FleetPrometheus() {}
@@ -23,12 +23,14 @@ public final class FleetPrometheus {
     public static final Duration INTERVAL = Duration.ofSeconds(5);
 
     /**
-     * Starts Prometheus for these exporters, or explains on {@code out} why not and returns empty.
+     * Starts Prometheus for these exporters and the other components' endpoints, or explains on {@code out} why not
+     * and returns empty.
      *
+     * @param jobs the analytics, scheduler and autoscaler endpoints, one scrape job each
      * @param port 0 for 9090 when free, else any free port
      */
-    public static Optional<LocalPrometheus> start(List<NodeExporter> exporters, String bindAddress, int port,
-                                                  PrintStream out) throws InterruptedException {
+    public static Optional<LocalPrometheus> start(List<NodeExporter> exporters, List<LocalPrometheus.ScrapeJob> jobs,
+                                                  String bindAddress, int port, PrintStream out) throws InterruptedException {
         Optional<Path> binary = LocalPrometheus.findOnPath("prometheus");
         if (binary.isEmpty()) {
             out.println("--prometheus: no 'prometheus' on the PATH; install it (Debian/Ubuntu: apt-get install prometheus,"
@@ -39,14 +41,16 @@ public final class FleetPrometheus {
         if (rules.isEmpty()) {
             out.println("--prometheus: alerts/*.yml not found (run from the repository root); starting without rules.");
         }
-        String host = bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "127.0.0.1" : bindAddress;
+        String host = scrapeHost(bindAddress);
         List<LocalPrometheus.Target> targets = new ArrayList<>();
         for (NodeExporter e : exporters) targets.add(new LocalPrometheus.Target(e.source().node(), host + ":" + e.port()));
         int p = port > 0 ? port : LocalPrometheus.freePort(9090);
         try {
             LocalPrometheus prom = LocalPrometheus.start(new LocalPrometheus.Settings(binary.get(), p, INTERVAL, INTERVAL,
-                    rules, List.of(), targets), Duration.ofSeconds(30));
-            out.println("Prometheus: " + prom.url() + "  (" + targets.size() + " exporters every " + INTERVAL.toSeconds()
+                    rules, List.of(), targets, jobs), Duration.ofSeconds(30));
+            String others = jobs.stream().map(LocalPrometheus.ScrapeJob::name).reduce((a, b) -> a + ", " + b)
+                    .map(j -> " and " + j).orElse("");
+            out.println("Prometheus: " + prom.url() + "  (" + targets.size() + " exporters" + others + " every " + INTERVAL.toSeconds()
                     + " s, " + rules.size() + " rule files; alerts at " + prom.url() + "/alerts, data in "
                     + prom.directory() + ", removed on exit)");
             return Optional.of(prom);
@@ -54,6 +58,11 @@ public final class FleetPrometheus {
             out.println("--prometheus: could not start Prometheus: " + e.getMessage() + ". Continuing without it.");
             return Optional.empty();
         }
+    }
+
+    /** The address Prometheus reaches a server listening on {@code bindAddress} at. */
+    public static String scrapeHost(String bindAddress) {
+        return bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "127.0.0.1" : bindAddress;
     }
 
     /** {@code ./alerts}, else the {@code alerts} folder of the checkout the jar was built in. */

@@ -44,6 +44,25 @@ public final class LocalPrometheus implements AutoCloseable {
     }
 
     /**
+     * Another scrape job: a component's /metrics endpoints (analytics, scheduler, autoscaler).
+     *
+     * @param name      the job name ({@code up{job="..."}})
+     * @param addresses host:port of each endpoint
+     */
+    public record ScrapeJob(String name, List<String> addresses) {
+        public ScrapeJob {
+            Objects.requireNonNull(name, "name");
+            if (!name.matches("[a-zA-Z_][a-zA-Z0-9_-]*")) throw new IllegalArgumentException("name: not a job name: '" + name + "'");
+            if (name.equals(JOB)) throw new IllegalArgumentException("name: " + JOB + " is the exporters' job");
+            addresses = List.copyOf(addresses);
+            if (addresses.isEmpty()) throw new IllegalArgumentException("addresses: at least one endpoint is needed");
+            for (String a : addresses) {
+                if (!a.matches("[^\\s:/]+:\\d{1,5}")) throw new IllegalArgumentException("addresses: expected host:port, was '" + a + "'");
+            }
+        }
+    }
+
+    /**
      * What to run.
      *
      * @param binary             the {@code prometheus} executable
@@ -53,9 +72,17 @@ public final class LocalPrometheus implements AutoCloseable {
      * @param ruleFiles          rule files to load (absolute paths are written to the configuration)
      * @param alertmanagers      Alertmanager addresses (host:port) alerts are sent to; may be empty
      * @param targets            the exporters
+     * @param jobs               the other components' endpoints, one scrape job each; may be empty
      */
     public record Settings(Path binary, int port, Duration scrapeInterval, Duration evaluationInterval,
-                           List<Path> ruleFiles, List<String> alertmanagers, List<Target> targets) {
+                           List<Path> ruleFiles, List<String> alertmanagers, List<Target> targets, List<ScrapeJob> jobs) {
+
+        /** Exporters only. */
+        public Settings(Path binary, int port, Duration scrapeInterval, Duration evaluationInterval,
+                        List<Path> ruleFiles, List<String> alertmanagers, List<Target> targets) {
+            this(binary, port, scrapeInterval, evaluationInterval, ruleFiles, alertmanagers, targets, List.of());
+        }
+
         public Settings {
             Objects.requireNonNull(binary, "binary");
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port: must be within 0..65535, was " + port);
@@ -64,6 +91,7 @@ public final class LocalPrometheus implements AutoCloseable {
             ruleFiles = List.copyOf(ruleFiles);
             alertmanagers = List.copyOf(alertmanagers);
             targets = List.copyOf(targets);
+            jobs = List.copyOf(jobs);
             if (targets.isEmpty()) throw new IllegalArgumentException("targets: at least one exporter is needed");
         }
 
@@ -143,6 +171,13 @@ public final class LocalPrometheus implements AutoCloseable {
         for (Target t : s.targets()) {
             y.append("      - targets: [").append(quote(t.address())).append("]\n");
             y.append("        labels: {node: ").append(quote(t.node())).append("}\n");
+        }
+        for (ScrapeJob j : s.jobs()) {
+            y.append("  - job_name: ").append(quote(j.name())).append('\n');
+            y.append("    static_configs:\n");
+            y.append("      - targets: [");
+            for (int i = 0; i < j.addresses().size(); i++) y.append(i == 0 ? "" : ", ").append(quote(j.addresses().get(i)));
+            y.append("]\n");
         }
         return y.toString();
     }

@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 class DashboardsTest {
 
     @Test
-    void threeDashboardsWithUniqueUidsAndTheCurrentSchema() {
+    void fiveDashboardsWithUniqueUidsAndTheCurrentSchema() {
         List<Path> files = ObserveFiles.dashboardFiles();
-        assertEquals(List.of("fleet-overview.json", "node-gpu.json", "workloads.json"),
+        assertEquals(List.of("fleet-overview.json", "node-gpu.json", "quotas-users.json", "scheduler-autoscaler.json",
+                        "workloads.json"),
                 files.stream().map(f -> f.getFileName().toString()).toList());
         Set<String> uids = new HashSet<>();
         for (Path f : files) {
@@ -88,6 +89,30 @@ class DashboardsTest {
         for (Dashboards.Query q : Dashboards.queries(d)) {
             assertTrue(q.expr().contains("node=\"$node\""), q + " is not limited to the chosen node");
         }
+    }
+
+    @Test
+    void quotasDashboardFiltersEveryQueryByGroupAndItsUserQueriesByUser() {
+        JsonNode d = Dashboards.load(ObserveFiles.dashboards().resolve("quotas-users.json"));
+        List<String> names = new java.util.ArrayList<>();
+        d.path("templating").path("list").forEach(v -> names.add(v.path("name").asText()));
+        assertEquals(List.of("datasource", "group", "user"), names);
+        for (Dashboards.Query q : Dashboards.queries(d)) {
+            assertTrue(q.expr().contains("group=~\"$group\""), q + " is not limited to the chosen groups");
+            if (q.expr().contains("user")) assertTrue(q.expr().contains("user=~\"$user\""), q + " is not limited to the chosen users");
+        }
+    }
+
+    @Test
+    void autoscalerPanelsFilterByPolicy() {
+        JsonNode d = Dashboards.load(ObserveFiles.dashboards().resolve("scheduler-autoscaler.json"));
+        long autoscaler = 0;
+        for (Dashboards.Query q : Dashboards.queries(d)) {
+            if (!q.expr().contains("gpufleet_autoscaler_")) continue;
+            autoscaler++;
+            assertTrue(q.expr().contains("policy=~\"$policy\""), q + " is not limited to the chosen policies");
+        }
+        assertTrue(autoscaler >= 8, "autoscaler queries: " + autoscaler);
     }
 
     @Test

@@ -40,6 +40,34 @@ class LocalPrometheusConfigTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void everyOtherComponentIsAScrapeJobOfItsOwnAfterTheExporters() {
+        LocalPrometheus.Settings s = new LocalPrometheus.Settings(Path.of("/usr/bin/prometheus"), 0, Duration.ofSeconds(5),
+                Duration.ofSeconds(5), List.of(), List.of(), List.of(new LocalPrometheus.Target("sim-node-00", "127.0.0.1:9400")),
+                List.of(new LocalPrometheus.ScrapeJob("gpufleet-analytics", List.of("127.0.0.1:9250")),
+                        new LocalPrometheus.ScrapeJob("gpufleet-scheduler", List.of("127.0.0.1:8888", "127.0.0.1:8890"))));
+        List<Map<String, Object>> jobs = (List<Map<String, Object>>) ((Map<String, Object>) ObserveFiles.yaml(
+                LocalPrometheus.config(s))).get("scrape_configs");
+        assertEquals(List.of("gpufleet-exporter", "gpufleet-analytics", "gpufleet-scheduler"),
+                jobs.stream().map(j -> j.get("job_name")).toList());
+        List<Map<String, Object>> sched = (List<Map<String, Object>>) jobs.get(2).get("static_configs");
+        assertEquals(List.of("127.0.0.1:8888", "127.0.0.1:8890"), sched.get(0).get("targets"));
+        assertEquals(null, jobs.get(2).get("honor_labels"), "a component's own labels do not override the target's");
+    }
+
+    @Test
+    void badScrapeJobsNameTheField() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new LocalPrometheus.ScrapeJob("a b", List.of("h:1")));
+        assertTrue(e.getMessage().startsWith("name:"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new LocalPrometheus.ScrapeJob(LocalPrometheus.JOB, List.of("h:1")));
+        assertTrue(e.getMessage().startsWith("name:"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new LocalPrometheus.ScrapeJob("gpufleet-scheduler", List.of()));
+        assertTrue(e.getMessage().startsWith("addresses:"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new LocalPrometheus.ScrapeJob("gpufleet-scheduler", List.of("http://h:1")));
+        assertTrue(e.getMessage().startsWith("addresses:"), e.getMessage());
+    }
+
+    @Test
     void longIntervalsKeepTheTenSecondTimeoutAndNoAlertmanagerMeansNoAlertingSection() {
         String c = LocalPrometheus.config(settings(Duration.ofSeconds(30), List.of()));
         assertTrue(c.contains("scrape_timeout: 10s"), c);

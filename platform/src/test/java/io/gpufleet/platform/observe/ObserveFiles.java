@@ -56,8 +56,12 @@ final class ObserveFiles {
     }
 
     static List<Object> yamlDocuments(Path file) {
+        return yamlDocuments(read(file));
+    }
+
+    static List<Object> yamlDocuments(String text) {
         List<Object> out = new ArrayList<>();
-        new Load(LoadSettings.builder().build()).loadAllFromString(read(file)).forEach(out::add);
+        new Load(LoadSettings.builder().build()).loadAllFromString(text).forEach(out::add);
         return out;
     }
 
@@ -80,10 +84,17 @@ final class ObserveFiles {
     }
 
     /** Every alerting rule (rules with an {@code alert} key). */
-    @SuppressWarnings("unchecked")
     static List<Map<String, Object>> alertRules() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Map<String, Object> g : ruleGroups()) {
+        for (Path f : ruleFiles()) out.addAll(alertRules(f));
+        return out;
+    }
+
+    /** The alerting rules of one rule file. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> alertRules(Path file) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> g : (List<Map<String, Object>>) ((Map<String, Object>) yaml(file)).get("groups")) {
             for (Map<String, Object> r : (List<Map<String, Object>>) g.get("rules")) {
                 if (r.containsKey("alert")) out.add(r);
             }

@@ -41,7 +41,7 @@ class UpPrometheusOptionTest {
     void ruleFilesAreTheYmlFilesOfTheFolderNotItsTests() {
         List<String> names = FleetPrometheus.ruleFiles(Optional.of(ObserveFiles.alerts())).stream()
                 .map(p -> p.getFileName().toString()).toList();
-        assertEquals(List.of("gpufleet-exporter.yml", "gpufleet-recording.yml"), names);
+        assertEquals(List.of("gpufleet-exporter.yml", "gpufleet-platform.yml", "gpufleet-recording.yml"), names);
         assertTrue(FleetPrometheus.ruleFiles(Optional.empty()).isEmpty());
         assertTrue(FleetPrometheus.rulesDirectory().isPresent(), "alerts/ found from the build tree");
     }

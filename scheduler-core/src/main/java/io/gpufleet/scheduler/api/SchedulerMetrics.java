@@ -21,7 +21,7 @@ public final class SchedulerMetrics {
     final Counter decisions = Counter.builder().name("gpufleet_scheduler_decisions_total")
             .help("Scheduling decisions by outcome (bound, waiting, unschedulable)").labelNames("outcome").register(registry);
     final Counter preemptions = Counter.builder().name("gpufleet_scheduler_preemptions_total")
-            .help("Pods evicted to give a quota group back its guaranteed minimum").register(registry);
+            .help("Pods evicted by quota reclaim (a group taking back its minimum) or by priority inside a group").register(registry);
     final Histogram cycleSeconds = Histogram.builder().name("gpufleet_scheduler_queue_pass_seconds")
             .help("Time of one pass over the scheduling queue on the decision loop")
             .classicUpperBounds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5).register(registry);
@@ -45,12 +45,27 @@ public final class SchedulerMetrics {
             .help("GPU compute allocated in the cluster, in GPUs").register(registry);
     final Gauge gpusUnhealthy = Gauge.builder().name("gpufleet_scheduler_gpus_unhealthy")
             .help("GPUs out of the pool because they are unhealthy").register(registry);
+    final Gauge quotaPendingPods = Gauge.builder().name("gpufleet_scheduler_quota_pending_pods")
+            .help("Pods of a quota group waiting in the scheduling queue").labelNames("group").register(registry);
+    final Gauge gangLongestWait = Gauge.builder().name("gpufleet_scheduler_gang_longest_wait_seconds")
+            .help("How long the gang queued longest has waited (0 when no gang is queued)").register(registry);
+    final Gauge gangReservedNodes = Gauge.builder().name("gpufleet_scheduler_gang_reserved_nodes")
+            .help("Nodes reserved for a starving gang (other GPU work does not start there)").register(registry);
+    final Counter gangTimeouts = Counter.builder().name("gpufleet_scheduler_gang_timeouts_total")
+            .help("Gang members released because their gang did not complete within scheduleTimeoutSeconds").register(registry);
+    private long timeoutsSeen;
     final Counter kubeErrors = Counter.builder().name("gpufleet_scheduler_kube_errors_total")
             .help("Failed Kubernetes API calls by operation").labelNames("operation").register(registry);
 
     void decision(Decision d) {
         decisions.labelValues(d.outcome().name().toLowerCase()).inc();
         if (!d.victims().isEmpty()) preemptions.inc(d.victims().size());
+    }
+
+    /** The scheduler counts timeouts since its start; the counter follows it. */
+    void permitTimeouts(long total) {
+        if (total > timeoutsSeen) gangTimeouts.inc(total - timeoutsSeen);
+        timeoutsSeen = total;
     }
 
     public void kubeError(String operation) {

@@ -216,6 +216,10 @@ public final class SchedulerService {
     private void refreshGauges() {
         metrics.queued.set(scheduler.queued());
         metrics.waiting.set(scheduler.waitingPodNames().size());
+        metrics.gangLongestWait.set(scheduler.longestGangWait().toMillis() / 1000.0);
+        metrics.gangReservedNodes.set(scheduler.reservedNodeNames().size());
+        metrics.permitTimeouts(scheduler.permitTimeouts());
+        Map<String, Integer> pending = scheduler.queuedByQuotaGroup();
         ClusterState st = scheduler.state();
         metrics.placed.set(st.placedCount());
         metrics.gpusAllocated.set(st.gpuMilliUsed() / 1000.0);
@@ -227,6 +231,7 @@ public final class SchedulerService {
             String g = q.spec().name();
             metrics.quotaUsedGpus.labelValues(g).set(qt.used(g).gpuMilli() / 1000.0);
             metrics.quotaMinGpus.labelValues(g).set(q.spec().min().gpuMilli() / 1000.0);
+            metrics.quotaPendingPods.labelValues(g).set(pending.getOrDefault(g, 0));
             if (q.spec().max().gpuMilli() != Long.MAX_VALUE) metrics.quotaMaxGpus.labelValues(g).set(q.spec().max().gpuMilli() / 1000.0);
         }
     }
@@ -513,6 +518,7 @@ public final class SchedulerService {
             if (next.containsKey(gone)) continue;
             metrics.quotaUsedGpus.remove(gone);
             metrics.quotaMinGpus.remove(gone);
+            metrics.quotaPendingPods.remove(gone);
             metrics.quotaMaxGpus.remove(gone);
         }
         quotas.clear();

@@ -189,9 +189,10 @@ public final class SchedulerBench {
                 scheduler.defineGang(new PodGroup(g, size, 60));
                 List<Request> members = new ArrayList<>();
                 for (int m = 0; m < size && made < requests; m++) {
-                    members.add(base(rnd, name + "-" + m, team).gpus(gpus).podGroup(g).cpuMilli(8000).memoryMiB(65536).build());
+                    Request member = base(rnd, name + "-" + m, team).gpus(gpus).podGroup(g).cpuMilli(8000).memoryMiB(65536).build();
+                    members.add(member);
                     // The members exist (as pods would in the API) before the first one is scheduled.
-                    scheduler.gangs().addMember(g, name + "-" + m);
+                    scheduler.gangs().addMember(g, member);
                     made++;
                 }
                 out.add(members);

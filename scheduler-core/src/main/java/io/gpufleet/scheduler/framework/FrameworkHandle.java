@@ -40,4 +40,11 @@ public interface FrameworkHandle {
      * current state: {@code null} when it fits. Used by preemption to test a node with victims removed.
      */
     Rejection tryNode(CycleState cycle, Request request, NodeState node);
+
+    /**
+     * Runs the PreFilter plugins for a pod that is not the one being scheduled (gang reclaim plans the other
+     * members too) and returns its cycle state; {@code null} when a plugin rejects it for a reason eviction cannot
+     * change. PreFilter plugins must therefore tolerate running more than once for a pod.
+     */
+    CycleState planningCycle(Request request);
 }

@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements FrameworkHandle {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
     private static final Rejection NO_CARD_SET = new Rejection("allocator", "no set of GPUs on the node fits the per-GPU share", true);
+    private static final Rejection RESERVED = new Rejection("gang", "node is reserved for a starving gang", false);
 
     private final ClusterState state;
     private final QuotaTree quotas;
@@ -64,6 +65,9 @@ public final class Scheduler implements FrameworkHandle {
     private List<Allocation> cycleBound = new ArrayList<>();
     private List<Allocation> cycleReleased = new ArrayList<>();
     private String blockingGang;
+    private long permitTimeouts;
+    /** Nodes held for {@link #blockingGang}: other GPU work does not start there (null when none is). */
+    private boolean[] reservedNodes;
 
     // Scratch arrays reused across cycles: no per-node allocation on the hot path.
     private int[] feasible = new int[0];
@@ -168,6 +172,16 @@ public final class Scheduler implements FrameworkHandle {
         return null;
     }
 
+    @Override
+    public CycleState planningCycle(Request r) {
+        CycleState cycle = new CycleState(r);
+        for (PreFilterPlugin p : preFilters) {
+            Status s = p.preFilter(cycle, r);
+            if (!s.ok() && !s.resolvable()) return null;
+        }
+        return cycle;
+    }
+
     // ---- public API -----------------------------------------------------------------------------------------
 
     /** Declares a gang and queues its members; rejected (nothing queued) when minMember exceeds the members given. */
@@ -184,7 +198,7 @@ public final class Scheduler implements FrameworkHandle {
         gangs.define(group);
         Instant now = clock.instant();
         for (Request r : members) {
-            gangs.addMember(group.name(), r.name());
+            gangs.addMember(group.name(), r);
             queue.add(r, now);
         }
     }
@@ -198,7 +212,7 @@ public final class Scheduler implements FrameworkHandle {
     public void submit(Request r) {
         if (r.podGroup() != null) {
             if (gangs.group(r.podGroup()) == null) throw new IllegalArgumentException("pod " + r.name() + ": podGroup " + r.podGroup() + " is not defined");
-            gangs.addMember(r.podGroup(), r.name());
+            gangs.addMember(r.podGroup(), r);
         }
         queue.add(r, clock.instant());
     }
@@ -212,10 +226,12 @@ public final class Scheduler implements FrameworkHandle {
      * schedules it. Units that do not fit go back with exponential back-off (1 s doubling, at most 60 s).
      *
      * <p>Starvation rule: a gang that has been queued for {@link Profile#gangStarvationSeconds()} or more and still
-     * does not fit, while the cluster has enough healthy GPUs for it in total, becomes the blocking gang: until it
-     * is placed, no other GPU work is started (CPU-only pods still are), so capacity freed by finishing pods
-     * accumulates for it. Its wait is thus bounded by the threshold plus the time running GPU pods need to free
-     * enough room.
+     * does not fit becomes the blocking gang, and the scheduler reserves nodes for it: the nodes that can host its
+     * members (models, node selector, enough healthy GPUs and CPU per member), most free GPU first, until their
+     * healthy GPUs could hold every member. Until the gang is placed no other GPU work starts on those nodes; it
+     * goes on everywhere else (backfill), and CPU-only pods are never held. Capacity freed on the reserved nodes by
+     * finishing pods thus accumulates for the gang, so its wait is bounded by the threshold plus the run time of
+     * the pods already on those nodes. A gang that could not fit even on an empty cluster blocks nothing.
      */
     public List<Decision> runQueue() {
         List<Decision> out = new ArrayList<>();
@@ -223,19 +239,14 @@ public final class Scheduler implements FrameworkHandle {
         Instant now = clock.instant();
         if (blockingGang != null && !queue.containsGang(blockingGang)) {
             // The blocking gang was deleted (or placed outside the queue): nothing to wait for any more.
-            blockingGang = null;
+            unblock();
         }
-        List<QueuedUnit> held = new ArrayList<>();
         List<QueuedUnit> retry = new ArrayList<>();
         int rounds = queue.size();
         for (int i = 0; i < rounds; i++) {
             QueuedUnit u = queue.poll(now);
             if (u == null) break;
             boolean isBlocking = u.podGroup() != null && u.podGroup().equals(blockingGang);
-            if (blockingGang != null && !isBlocking && u.usesGpus()) {
-                held.add(u);
-                continue;
-            }
             boolean ok = true;
             for (Request r : u.pods()) {
                 if (state.placement(r.name()) != null) continue;
@@ -247,28 +258,104 @@ public final class Scheduler implements FrameworkHandle {
                 }
             }
             if (ok) {
-                if (isBlocking) blockingGang = null;
+                if (isBlocking) unblock();
                 continue;
             }
             u.attempts++;
             u.notBefore = now.plusSeconds(Math.min(60, 1L << Math.min(u.attempts - 1, 6)));
             if (u.podGroup() != null && blockingGang == null && profile.gangStarvationSeconds() > 0
-                    && !Duration.between(u.firstQueued(), now).minusSeconds(profile.gangStarvationSeconds()).isNegative()
-                    && u.gpusAsked() * 1000L <= state.gpuMilliCapacity()) {
-                blockingGang = u.podGroup();
-                LOG.info("gang {} has waited {} s and now blocks other GPU work until it is placed", blockingGang,
-                        Duration.between(u.firstQueued(), now).toSeconds());
+                    && !Duration.between(u.firstQueued(), now).minusSeconds(profile.gangStarvationSeconds()).isNegative()) {
+                reservedNodes = reserveFor(u);
+                if (reservedNodes != null) {
+                    blockingGang = u.podGroup();
+                    LOG.info("gang {} has waited {} s; {} nodes are reserved for it until it is placed", blockingGang,
+                            Duration.between(u.firstQueued(), now).toSeconds(), reservedNodeNames().size());
+                }
             }
             retry.add(u);
         }
-        held.forEach(queue::push);
         retry.forEach(queue::push);
         return out;
     }
 
-    /** The gang currently blocking other GPU work (see {@link #runQueue}), or {@code null}. */
+    /** Queued pods per quota group ("" for pods without one); groups with none queued are absent. */
+    public Map<String, Integer> queuedByQuotaGroup() {
+        return queue.podsByGroup();
+    }
+
+    /** How long the gang queued longest has waited (zero when no gang is queued). */
+    public Duration longestGangWait() {
+        Instant first = queue.oldestGang();
+        return first == null ? Duration.ZERO : Duration.between(first, clock.instant());
+    }
+
+    /** Gang members released because their gang did not complete within scheduleTimeoutSeconds, since start. */
+    public long permitTimeouts() {
+        return permitTimeouts;
+    }
+
+    /** The gang currently holding reserved nodes (see {@link #runQueue}), or {@code null}. */
     public String blockingGang() {
         return blockingGang;
+    }
+
+    /** The nodes reserved for {@link #blockingGang()}, in node order (empty when none). */
+    public List<String> reservedNodeNames() {
+        List<String> out = new ArrayList<>();
+        if (reservedNodes == null) return out;
+        for (int id = 0; id < reservedNodes.length; id++) if (reservedNodes[id]) out.add(state.node(id).name());
+        return out;
+    }
+
+    /** Ends a reservation; work that backed off because of it may start at once. */
+    private void unblock() {
+        blockingGang = null;
+        reservedNodes = null;
+        queue.readyAll(clock.instant());
+    }
+
+    /**
+     * Nodes to hold for a starving gang (members are planned as copies of its first queued member, as gang members
+     * normally are): among the nodes that could host a member on their healthy GPUs, the most free GPU compute
+     * first, until they have a slot for every member. {@code null} when the whole cluster has too few slots.
+     */
+    private boolean[] reserveFor(QueuedUnit u) {
+        List<Request> pending = new ArrayList<>();
+        for (Request r : u.pods()) if (state.placement(r.name()) == null) pending.add(r);
+        if (pending.isEmpty()) return null;
+        Request t = pending.get(0);
+        CycleState cycle = planningCycle(t);
+        if (cycle == null || t.gpuCount() == 0) return null;
+        List<NodeState> hosts = new ArrayList<>();
+        for (NodeState n : state.nodes()) {
+            if (n.node().cpuMilli() >= t.cpuMilli() && n.node().memoryMiB() >= t.memoryMiB() && slots(n, t, cycle) > 0
+                    && selected(n, cycle.nodeSelector())) {
+                hosts.add(n);
+            }
+        }
+        hosts.sort((a, b) -> a.freeGpuMilli() != b.freeGpuMilli() ? Long.compare(b.freeGpuMilli(), a.freeGpuMilli()) : Integer.compare(a.id(), b.id()));
+        boolean[] held = new boolean[state.size()];
+        int slots = 0;
+        for (NodeState n : hosts) {
+            if (slots >= pending.size()) break;
+            held[n.id()] = true;
+            slots += slots(n, t, cycle);
+        }
+        return slots >= pending.size() ? held : null;
+    }
+
+    /** Members of {@code t}'s shape a node could hold when empty: healthy allowed GPUs per member, CPU, memory. */
+    private static int slots(NodeState n, Request t, CycleState cycle) {
+        int cards = Integer.bitCount(n.cardsOfModels(cycle.modelMask()) & n.healthyMask()) / t.gpuCount();
+        long cpu = t.cpuMilli() == 0 ? Integer.MAX_VALUE : n.node().cpuMilli() / t.cpuMilli();
+        long mem = t.memoryMiB() == 0 ? Integer.MAX_VALUE : n.node().memoryMiB() / t.memoryMiB();
+        return (int) Math.min(cards, Math.min(cpu, mem));
+    }
+
+    private static boolean selected(NodeState n, String[] kv) {
+        if (kv == null) return true;
+        for (int i = 0; i < kv.length; i += 2) if (!kv[i + 1].equals(n.node().labels().get(kv[i]))) return false;
+        return true;
     }
 
     /** Releases waiting pods whose Permit deadline passed (their gangs did not complete in time). */
@@ -279,6 +366,7 @@ public final class Scheduler implements FrameworkHandle {
         for (WaitingPod w : new ArrayList<>(waiting.values())) {
             if (!waiting.containsKey(w.pod()) || w.deadline().isAfter(now)) continue;
             cycleReleased = new ArrayList<>();
+            permitTimeouts++;
             rejectWaiting(w.pod(), "permit timed out");
             List<Allocation> rel = new ArrayList<>(cycleReleased);
             rel.removeIf(x -> x.pod().equals(w.pod()));
@@ -332,7 +420,7 @@ public final class Scheduler implements FrameworkHandle {
         }
         String why = state.checkFits(a);
         if (why != null) return unschedulable(r, "cannot adopt: " + why, emptyRejections(), 0, List.of());
-        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
+        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r);
         CycleState cycle = new CycleState(r);
         state.assume(a);
         for (ReservePlugin p : reservers) {
@@ -357,7 +445,7 @@ public final class Scheduler implements FrameworkHandle {
         if (state.placement(r.name()) != null) {
             return unschedulable(r, "pod is already placed", emptyRejections(), 0, List.of());
         }
-        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
+        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r);
         CycleState cycle = new CycleState(r);
         Status noRoom = null;
         for (PreFilterPlugin p : preFilters) {
@@ -386,11 +474,9 @@ public final class Scheduler implements FrameworkHandle {
             if (id >= n) id -= n;
             NodeState node = state.node(id);
             visited++;
-            Rejection why = null;
-            for (FilterPlugin f : filters) {
-                why = f.filter(cycle, r, node);
-                if (why != null) break;
-            }
+            Rejection why = gpu && reservedNodes != null && id < reservedNodes.length && reservedNodes[id]
+                    && !blockingGang.equals(r.podGroup()) ? RESERVED : null;
+            for (int f = 0; why == null && f < filters.length; f++) why = filters[f].filter(cycle, r, node);
             int mask = 0;
             if (why == null && gpu) {
                 int allowed = node.cardsOfModels(models);
@@ -504,11 +590,11 @@ public final class Scheduler implements FrameworkHandle {
     }
 
     private Decision postFilter(CycleState cycle, Request r, Decision.Rejections rejections, int visited, String reason) {
+        List<Allocation> victims = new ArrayList<>();
         for (PostFilterPlugin p : postFilters) {
             PostFilterResult res = p.postFilter(cycle, r, rejections);
             if (res.node() != null) {
                 NodeState node = state.node(res.node());
-                List<Allocation> victims = new ArrayList<>();
                 for (String v : res.victims()) {
                     ClusterState.Placement pl = state.placement(v);
                     if (pl == null) continue;
@@ -522,18 +608,23 @@ public final class Scheduler implements FrameworkHandle {
                     Allocation a = new Allocation(r, node.name(), CardAllocator.shares(node, r, mask));
                     return commit(cycle, a, rejections, visited, 1, List.of(), victims);
                 }
-                return unschedulable(r, p.name() + ": nominated node " + node.name() + " still does not fit after eviction",
-                        rejections, visited, victims);
+                // Should not happen (the plugin tested the node); later plugins still run, so a gang cleans up.
+                reason = p.name() + ": nominated node " + node.name() + " still does not fit after eviction";
+                LOG.warn("{} for {}", reason, r.name());
+                continue;
             }
             if (res.stop()) break;
         }
-        return unschedulable(r, reason, rejections, visited, List.of());
+        return unschedulable(r, reason, rejections, visited, victims);
     }
 
     private void expireOverdue() {
         Instant now = clock.instant();
         for (WaitingPod w : new ArrayList<>(waiting.values())) {
-            if (waiting.containsKey(w.pod()) && !w.deadline().isAfter(now)) rejectWaiting(w.pod(), "permit timed out");
+            if (waiting.containsKey(w.pod()) && !w.deadline().isAfter(now)) {
+                permitTimeouts++;
+                rejectWaiting(w.pod(), "permit timed out");
+            }
         }
     }
 
@@ -578,7 +669,7 @@ public final class Scheduler implements FrameworkHandle {
         String why = state.checkFits(a);
         if (why != null) return why;
         Request r = a.request();
-        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r.name());
+        if (r.podGroup() != null && gangs.group(r.podGroup()) != null) gangs.addMember(r.podGroup(), r);
         state.assume(a);
         CycleState cycle = new CycleState(r);
         for (ReservePlugin rp : reservers) {

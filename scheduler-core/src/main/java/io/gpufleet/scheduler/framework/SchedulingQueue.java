@@ -42,6 +42,31 @@ final class SchedulingQueue {
         push(u);
     }
 
+    /** Queued pods per quota group ("" for pods without one). */
+    Map<String, Integer> podsByGroup() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (Map.Entry<String, PriorityQueue<QueuedUnit>> e : byGroup.entrySet()) {
+            int n = 0;
+            for (QueuedUnit u : e.getValue()) n += u.pods().size();
+            if (n > 0) out.put(e.getKey(), n);
+        }
+        return out;
+    }
+
+    /** When the gang queued longest was first queued, or {@code null} when no gang is queued. */
+    Instant oldestGang() {
+        Instant oldest = null;
+        for (QueuedUnit u : gangUnits.values()) if (oldest == null || u.firstQueued().isBefore(oldest)) oldest = u.firstQueued();
+        return oldest;
+    }
+
+    /** Makes every unit ready now (a cluster event that may let backed-off work fit, as kube-scheduler does). */
+    void readyAll(Instant now) {
+        for (PriorityQueue<QueuedUnit> q : byGroup.values()) {
+            for (QueuedUnit u : q) if (u.notBefore.isAfter(now)) u.notBefore = now;
+        }
+    }
+
     void push(QueuedUnit u) {
         byGroup.computeIfAbsent(u.quotaGroup(), k -> new PriorityQueue<>(IN_GROUP)).add(u);
         if (u.podGroup() != null) gangUnits.put(u.podGroup(), u);

@@ -15,6 +15,7 @@ import io.gpufleet.scheduler.plugins.gpupacking.GpuPackingScore;
 import io.gpufleet.scheduler.plugins.gpushare.GpuShare;
 import io.gpufleet.scheduler.plugins.health.GpuHealthPlugin;
 import io.gpufleet.scheduler.plugins.noderesources.NodeResourcesFit;
+import io.gpufleet.scheduler.plugins.prioritypreemption.PriorityPreemption;
 import io.gpufleet.scheduler.plugins.prioritysort.PrioritySort;
 import io.gpufleet.scheduler.plugins.random.RandomScore;
 import io.gpufleet.scheduler.plugins.resourcefit.ResourceFitScore;
@@ -39,6 +40,7 @@ public final class BuiltInPlugins {
                 .register(DataLocality.NAME, (args, h) -> { noArgs(DataLocality.NAME, args); return new DataLocality(); })
                 .register(Coscheduling.NAME, (args, h) -> { noArgs(Coscheduling.NAME, args); return new Coscheduling(h); })
                 .register(ElasticQuota.NAME, (args, h) -> { noArgs(ElasticQuota.NAME, args); return new ElasticQuota(h); })
+                .register(PriorityPreemption.NAME, (args, h) -> { noArgs(PriorityPreemption.NAME, args); return new PriorityPreemption(h); })
                 // Placement policies of the FGD experiment (benchmarks/SCHEDULER.md part 1) and gpufleet's own.
                 .register(RandomScore.NAME, (args, h) -> new RandomScore(args))
                 .register(BestFitScore.NAME, (args, h) -> new BestFitScore(args))

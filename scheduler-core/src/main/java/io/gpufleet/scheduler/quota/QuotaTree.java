@@ -89,10 +89,15 @@ public final class QuotaTree {
 
     /** Why {@code group} cannot take {@code r} more, or {@code null} when it may. */
     public String checkAdmit(String group, Resources r) {
+        return checkAdmit(group, r, Resources.ZERO);
+    }
+
+    /** Why {@code group} cannot take {@code r} more once {@code released} (usage it holds now) is given back. */
+    public String checkAdmit(String group, Resources r, Resources released) {
         Group g = groups.get(group);
         if (g == null) return "quota group " + group + " is not defined";
         for (Group at = g; at != null; at = at.parent) {
-            String over = at.used.plus(r).exceeding(at.spec.max());
+            String over = at.used.minus(released).plus(r).exceeding(at.spec.max());
             if (over != null) return "quota " + at.spec.name() + " would exceed max." + over;
         }
         return null;

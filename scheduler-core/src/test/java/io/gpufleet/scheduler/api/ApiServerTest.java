@@ -243,6 +243,17 @@ class ApiServerTest {
         assertTrue(metrics.contains("gpufleet_scheduler_quota_used_gpus{group=\"team-a\"} 16.0"), metrics);
         assertTrue(metrics.contains("gpufleet_scheduler_decisions_total{outcome=\"bound\"}"), metrics);
         assertTrue(metrics.contains("gpufleet_scheduler_http_request_seconds_bucket"), metrics);
+        assertTrue(metrics.contains("gpufleet_scheduler_quota_pending_pods{group=\"team-a\"} 0.0"), metrics);
+
+        Http.Res over = http.post("/api/v1/jobs", ALICE, job("over", "team-a", ",\"replicas\":2,\"resources\":{\"nvidia.com/gpu\":\"8\"}"));
+        assertEquals("Partial", over.json().path("phase").asText(), "one replica fits under team-a's max of 24: " + over.body());
+        metrics = http.get("/metrics", null).body();
+        assertTrue(metrics.contains("gpufleet_scheduler_quota_pending_pods{group=\"team-a\"} 1.0"), metrics);
+        assertTrue(metrics.contains("gpufleet_scheduler_quota_pending_pods{group=\"team-b\"} 0.0"), metrics);
+        assertTrue(metrics.contains("gpufleet_scheduler_gang_longest_wait_seconds 0.0"), "no gang queued: " + metrics);
+        assertTrue(metrics.contains("gpufleet_scheduler_gang_timeouts_total 0.0"), metrics);
+        assertTrue(metrics.contains("gpufleet_scheduler_gang_reserved_nodes 0.0"), metrics);
+        http.delete("/api/v1/jobs/team-a/over", ALICE);
         http.delete("/api/v1/jobs/team-a/borrow", ALICE);
     }
 

@@ -122,7 +122,13 @@ class KubeSchedulerTest {
     void stop() throws Exception {
         // Server first: a client that closes its watches first can block the mock server's event loop and stall
         // its shutdown past the timeout on a loaded machine.
-        server.destroy();
+        try {
+            server.destroy();
+        } catch (IllegalStateException slowShutdown) {
+            // The mock server waits a fixed 10 s for its event loop; under heavy load that can pass. The test's
+            // assertions already ran; a slow teardown of the mock is not a scheduler failure.
+            System.err.println("mock API server shut down slowly: " + slowShutdown.getMessage());
+        }
         for (int i = closeLast.size() - 1; i >= 0; i--) closeLast.get(i).close();
         client.close();
     }

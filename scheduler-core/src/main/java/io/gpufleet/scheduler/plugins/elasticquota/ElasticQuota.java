@@ -1,5 +1,6 @@
 package io.gpufleet.scheduler.plugins.elasticquota;
 
+import io.gpufleet.scheduler.allocator.CardAllocator;
 import io.gpufleet.scheduler.framework.CycleState;
 import io.gpufleet.scheduler.framework.Decision;
 import io.gpufleet.scheduler.framework.FrameworkHandle;
@@ -10,20 +11,22 @@ import io.gpufleet.scheduler.framework.QueueSortPlugin;
 import io.gpufleet.scheduler.framework.QueuedUnit;
 import io.gpufleet.scheduler.framework.ReservePlugin;
 import io.gpufleet.scheduler.framework.Status;
+import io.gpufleet.scheduler.gang.GangRegistry;
 import io.gpufleet.scheduler.model.Allocation;
+import io.gpufleet.scheduler.model.PodGroup;
 import io.gpufleet.scheduler.model.Request;
+import io.gpufleet.scheduler.preemption.VictimSearch;
 import io.gpufleet.scheduler.quota.QuotaTree;
 import io.gpufleet.scheduler.quota.Resources;
 import io.gpufleet.scheduler.state.ClusterState;
 import io.gpufleet.scheduler.state.NodeState;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Elastic quota over the {@link QuotaTree}.
@@ -38,17 +41,24 @@ import java.util.Set;
  *       lowest priority first (larger first among equals), a gang member brings its whole gang; after a node
  *       fits, victims are given back in reverse order when the pod still fits without them. Among candidate
  *       nodes (at most {@code maxPreemptionNodes}, those rejected for reasons eviction could change) the one whose
- *       highest-priority victim is lowest wins, then the fewest victims.</li>
+ *       highest-priority victim is lowest wins, then the fewest victims. A gang member reclaims for its gang: the
+ *       members still missing up to minMember must all fit in the group's min, and room is planned for every one
+ *       of them before anything is evicted; if one cannot be placed, nothing is (list this plugin before
+ *       {@code gang} in postFilter, so the gang releases its waiting members only when reclaim fails).</li>
  * </ul>
  * Pods without a quota group are not limited and never reclaim. Nothing is charged when the tree is empty.
  */
 public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, ReservePlugin, PostFilterPlugin {
     public static final String NAME = "elasticquota";
     private final FrameworkHandle handle;
+    private final VictimSearch search;
     private final Set<String> charged = new HashSet<>();
+    /** Per group, what its own pods hold by priority (for the PreFilter's priority-preemption check). */
+    private final Map<String, TreeMap<Integer, Resources>> byPriority = new HashMap<>();
 
     public ElasticQuota(FrameworkHandle handle) {
         this.handle = handle;
+        this.search = new VictimSearch(handle);
     }
 
     @Override
@@ -74,8 +84,24 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
     @Override
     public Status preFilter(CycleState cycle, Request r) {
         if (!governed(r)) return Status.OK;
-        String why = handle.quotas().checkAdmit(r.quotaGroup(), Resources.estimate(r));
-        return why == null ? Status.OK : Status.unschedulable(NAME, why);
+        Resources ask = Resources.estimate(r);
+        String why = handle.quotas().checkAdmit(r.quotaGroup(), ask);
+        if (why == null) return Status.OK;
+        // Over max, but the group's own lower-priority pods hold enough to make room: priority preemption may.
+        Resources lower = lowerPriorityUse(r.quotaGroup(), r.priority());
+        if (!lower.equals(Resources.ZERO) && handle.quotas().checkAdmit(r.quotaGroup(), ask, lower) == null) {
+            return Status.noRoom(NAME, why);
+        }
+        return Status.unschedulable(NAME, why);
+    }
+
+    /** What the pods of exactly {@code group} with a priority below {@code priority} hold. */
+    private Resources lowerPriorityUse(String group, int priority) {
+        TreeMap<Integer, Resources> m = byPriority.get(group);
+        if (m == null) return Resources.ZERO;
+        Resources sum = Resources.ZERO;
+        for (Resources x : m.headMap(priority, false).values()) sum = sum.plus(x);
+        return sum;
     }
 
     @Override
@@ -86,22 +112,36 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
         String why = handle.quotas().checkAdmit(r.quotaGroup(), exact);
         if (why != null) return Status.unschedulable(NAME, why);
         handle.quotas().add(r.quotaGroup(), exact);
+        byPriority.computeIfAbsent(r.quotaGroup(), k -> new TreeMap<>()).merge(r.priority(), exact, Resources::plus);
         charged.add(a.pod());
         return Status.OK;
     }
 
     @Override
     public void unreserve(Allocation a) {
-        if (charged.remove(a.pod())) handle.quotas().remove(a.request().quotaGroup(), Resources.of(a));
+        if (!charged.remove(a.pod())) return;
+        Request r = a.request();
+        Resources exact = Resources.of(a);
+        handle.quotas().remove(r.quotaGroup(), exact);
+        // Entries that reach zero are dropped, so a pod that holds nothing may find none.
+        TreeMap<Integer, Resources> m = byPriority.get(r.quotaGroup());
+        Resources held = m == null ? null : m.get(r.priority());
+        if (held == null) return;
+        Resources left = held.minus(exact);
+        if (left.equals(Resources.ZERO)) m.remove(r.priority());
+        else m.put(r.priority(), left);
     }
-
-    private record Candidate(String node, List<String> victims, int maxPriority) {}
 
     @Override
     public PostFilterResult postFilter(CycleState cycle, Request r, Decision.Rejections rejections) {
         if (!governed(r)) return PostFilterResult.NONE;
+        List<Request> plan = toPlace(r);
+        if (plan == null) return PostFilterResult.NONE;
         QuotaTree quotas = handle.quotas();
-        if (!quotas.withinMin(r.quotaGroup(), Resources.estimate(r))) return PostFilterResult.NONE;
+        Resources ask = Resources.ZERO;
+        for (Request m : plan) ask = ask.plus(Resources.estimate(m));
+        // The whole gang (what it still needs to reach minMember) must fit in the group's guarantee.
+        if (!quotas.withinMin(r.quotaGroup(), ask)) return PostFilterResult.NONE;
         // Someone must be above min, or there is nothing to reclaim.
         boolean anyAbove = false;
         for (String g : quotas.names()) {
@@ -111,126 +151,108 @@ public final class ElasticQuota implements QueueSortPlugin, PreFilterPlugin, Res
             }
         }
         if (!anyAbove) return PostFilterResult.NONE;
-        ClusterState state = handle.state();
-        int limit = handle.profile().maxPreemptionNodes();
-        Candidate best = null;
-        int tried = 0, found = 0;
-        // After a cluster-wide PreFilter rejection no node was visited: every node is a candidate then.
-        boolean allNodes = rejections.count() == 0;
-        int candidates = allNodes ? state.size() : rejections.count();
-        for (int i = 0; i < candidates && tried < limit && found < MAX_CANDIDATES; i++) {
-            if (!allNodes && !rejections.reason(i).resolvable()) continue;
-            NodeState node = state.node(allNodes ? i : rejections.nodeId(i));
-            if (!couldFit(r, node)) continue;
-            tried++;
-            Candidate c = tryNode(cycle, r, node);
-            if (c == null) continue;
-            found++;
-            if (best == null || c.maxPriority() < best.maxPriority()
-                    || (c.maxPriority() == best.maxPriority() && c.victims().size() < best.victims().size())) {
-                best = c;
-            }
-        }
-        return best == null ? PostFilterResult.NONE : PostFilterResult.nominate(best.node(), best.victims());
+        return reclaim(cycle, plan, rejections);
     }
 
-    /** Stop the search once this many nodes with a victim set were found (kube-scheduler stops early too). */
-    private static final int MAX_CANDIDATES = 10;
-
-    /** Cheap upper bound: free plus everything evictable on the node covers the pod's CPU, memory and GPU compute. */
-    private boolean couldFit(Request r, NodeState node) {
-        if (node.pods().isEmpty()) return false;
-        long cpu = node.cpuFree(), mem = node.memoryFree(), milli = node.freeGpuMilli();
-        ClusterState state = handle.state();
-        for (String pod : node.pods()) {
-            Request v = state.placement(pod).allocation().request();
-            String g = v.quotaGroup();
-            if (g == null || g.equals(r.quotaGroup())) continue;
-            cpu += v.cpuMilli();
-            mem += v.memoryMiB();
-            milli += (long) v.gpuCount() * v.coreOnCard();
+    /**
+     * The pods reclaim must make room for: {@code r} alone, or for a gang member {@code r} followed by the other
+     * members the gang still needs to reach minMember (evicting for one member of a gang that cannot complete
+     * would evict for nothing). {@code null} when those members are not all known or charge another group.
+     */
+    private List<Request> toPlace(Request r) {
+        if (r.podGroup() == null) return List.of(r);
+        GangRegistry gangs = handle.gangs();
+        PodGroup g = gangs.group(r.podGroup());
+        if (g == null) return null;
+        int need = Math.max(1, g.minMember() - gangs.reservedMembers(g.name()).size());
+        List<Request> out = new ArrayList<>(need);
+        out.add(r);
+        for (Request m : gangs.unreservedMembers(g.name())) {
+            if (out.size() >= need) break;
+            if (m.name().equals(r.name()) || handle.state().placement(m.name()) != null) continue;
+            if (!r.quotaGroup().equals(m.quotaGroup())) return null;
+            out.add(m);
         }
-        return cpu >= r.cpuMilli() && mem >= r.memoryMiB() && milli >= (long) r.gpuCount() * r.coreOnCard();
+        return out.size() >= need ? out : null;
     }
 
-    /** Victims on {@code node} that make room for {@code r}, found by evicting for real and restoring after. */
-    private Candidate tryNode(CycleState cycle, Request r, NodeState node) {
+    /**
+     * Plans room for every pod of {@code plan} in turn on a scratch copy of the state (evicting and assuming for
+     * real, restoring after): a pod goes to a node where it already fits if there is one, else to the best node
+     * with victims. Victims accumulate across the plan, so together they never take a group below its min. The
+     * first pod's node is nominated and every victim of the plan is evicted now, so the gang's other members find
+     * their room in their own cycles.
+     */
+    private PostFilterResult reclaim(CycleState cycle, List<Request> plan, Decision.Rejections rejections) {
         ClusterState state = handle.state();
-        QuotaTree quotas = handle.quotas();
-        List<Allocation> eligible = new ArrayList<>();
-        for (String pod : node.pods()) {
-            Allocation a = state.placement(pod).allocation();
-            String g = a.request().quotaGroup();
-            if (g != null && !g.equals(r.quotaGroup()) && quotas.contains(g)) eligible.add(a);
-        }
-        if (eligible.isEmpty()) return null;
-        eligible.sort(Comparator.comparingInt((Allocation a) -> a.request().priority())
-                .thenComparing(Comparator.comparingLong(Allocation::gpuMilli).reversed())
-                .thenComparing(Allocation::pod));
         Map<String, Resources> taken = new HashMap<>();
-        List<List<ClusterState.Placement>> units = new ArrayList<>();
-        Set<String> out = new HashSet<>();
-        boolean fits = false;
-        for (Allocation a : eligible) {
-            if (out.contains(a.pod())) continue;
-            Set<String> members = new LinkedHashSet<>();
-            String gang = a.request().podGroup();
-            if (gang != null) members.addAll(handle.gangs().reservedMembers(gang));
-            members.add(a.pod());
-            Map<String, Resources> would = new HashMap<>(taken);
-            List<ClusterState.Placement> unit = new ArrayList<>();
-            boolean allowed = true;
-            for (String m : members) {
-                ClusterState.Placement p = state.placement(m);
-                if (p == null) continue;
-                String g = p.allocation().request().quotaGroup();
-                if (g == null || g.equals(r.quotaGroup()) || !quotas.contains(g)) {
-                    allowed = false;
+        List<ClusterState.Placement> evicted = new ArrayList<>();
+        List<Allocation> assumed = new ArrayList<>();
+        String nominated = null;
+        boolean planned = true;
+        try {
+            for (int k = 0; k < plan.size() && planned; k++) {
+                Request m = plan.get(k);
+                CycleState mc = k == 0 ? cycle : handle.planningCycle(m);
+                if (mc == null) {
+                    planned = false;
                     break;
                 }
-                would.merge(g, Resources.of(p.allocation()), Resources::plus);
-                unit.add(p);
-            }
-            if (!allowed) continue;
-            for (Map.Entry<String, Resources> e : would.entrySet()) {
-                if (!quotas.canGiveBack(e.getKey(), e.getValue())) {
-                    allowed = false;
-                    break;
+                NodeState node = k == 0 ? null : firstFit(mc, m);
+                if (node == null) {
+                    VictimSearch.Candidate c = search.best(mc, m, k == 0 ? rejections : null, taken, reclaimRules(m));
+                    if (c == null) {
+                        planned = false;
+                        break;
+                    }
+                    for (String v : c.victims()) {
+                        evicted.add(state.placement(v));
+                        state.forget(v);
+                    }
+                    taken = c.taken();
+                    node = state.node(c.node());
                 }
+                if (k == 0) nominated = node.name();
+                int mask = m.gpuCount() > 0 ? handle.allocator().pick(node, m, node.cardsOfModels(mc.modelMask())) : 0;
+                Allocation a = new Allocation(m, node.name(), CardAllocator.shares(node, m, mask));
+                state.assume(a);
+                assumed.add(a);
             }
-            if (!allowed) continue;
-            taken = would;
-            for (ClusterState.Placement p : unit) {
-                state.forget(p.allocation().pod());
-                out.add(p.allocation().pod());
-            }
-            units.add(unit);
-            if (handle.tryNode(cycle, r, node) == null) {
-                fits = true;
-                break;
-            }
+        } finally {
+            for (int i = assumed.size() - 1; i >= 0; i--) state.forget(assumed.get(i).pod());
+            for (int i = evicted.size() - 1; i >= 0; i--) state.restore(evicted.get(i));
         }
-        List<String> victims = new ArrayList<>();
-        int maxPriority = Integer.MIN_VALUE;
-        if (fits) {
-            // Give back, highest priority first, every unit the pod does not need.
-            for (int u = units.size() - 1; u >= 0; u--) {
-                List<ClusterState.Placement> unit = units.get(u);
-                unit.forEach(state::restore);
-                if (handle.tryNode(cycle, r, node) == null) {
-                    units.set(u, List.of());
-                } else {
-                    for (ClusterState.Placement p : unit) state.forget(p.allocation().pod());
-                }
+        if (!planned || evicted.isEmpty()) return PostFilterResult.NONE;
+        List<String> victims = new ArrayList<>(evicted.size());
+        for (ClusterState.Placement p : evicted) victims.add(p.allocation().pod());
+        return PostFilterResult.nominate(nominated, victims);
+    }
+
+    /** Victims for reclaim: pods of other groups in the tree, while every group they come from keeps its min. */
+    private VictimSearch.Rules reclaimRules(Request r) {
+        QuotaTree quotas = handle.quotas();
+        return new VictimSearch.Rules() {
+            @Override
+            public boolean eligible(Request v) {
+                String g = v.quotaGroup();
+                return g != null && !g.equals(r.quotaGroup()) && quotas.contains(g);
             }
-            for (List<ClusterState.Placement> unit : units) {
-                for (ClusterState.Placement p : unit) {
-                    victims.add(p.allocation().pod());
-                    maxPriority = Math.max(maxPriority, p.allocation().request().priority());
+
+            @Override
+            public boolean canGive(Map<String, Resources> taken) {
+                for (Map.Entry<String, Resources> e : taken.entrySet()) {
+                    if (!quotas.canGiveBack(e.getKey(), e.getValue())) return false;
                 }
+                return true;
             }
+        };
+    }
+
+    private NodeState firstFit(CycleState cycle, Request r) {
+        ClusterState state = handle.state();
+        for (int i = 0; i < state.size(); i++) {
+            if (handle.tryNode(cycle, r, state.node(i)) == null) return state.node(i);
         }
-        for (List<ClusterState.Placement> unit : units) unit.forEach(state::restore);
-        return fits && !victims.isEmpty() ? new Candidate(node.name(), victims, maxPriority) : null;
+        return null;
     }
 }

@@ -69,7 +69,7 @@ class ElasticQuotaTest {
         Decision b2 = sch.schedule(pod("b2", "b", 0));
         assertEquals(List.of("a-lo-2"), b2.victims().stream().map(Allocation::pod).toList());
         // b is at its min now; a is at its min: no more reclaim either way.
-        Decision b3 = sch.schedule(pod("b3", "b", 9));
+        Decision b3 = sch.schedule(pod("b3", "b", 0)); // same priority as b's pods: no preemption inside b either
         assertFalse(b3.placed());
         assertTrue(b3.victims().isEmpty());
         assertEquals(Resources.ofGpus(2, s.node("n").cardMemory(0) * 2, 0), sch.quotas().used("a"));
@@ -142,5 +142,82 @@ class ElasticQuotaTest {
         assertFalse(selector.placed());
         assertTrue(selector.victims().isEmpty());
         assertEquals(4, s.placedCount());
+    }
+
+    /** Two nodes of 4 GPUs that team a borrowed entirely (min 0); team b is guaranteed 8 GPUs. */
+    private static Scheduler borrowedCluster(ClusterState s, long bMin) {
+        QuotaTree t = new QuotaTree(List.of(new QuotaSpec("a", null, minGpus(0), gpus(8)), new QuotaSpec("b", null, minGpus(bMin), gpus(8))));
+        Scheduler sch = Schedulers.create(s, t, new TestClock());
+        for (int i = 0; i < 8; i++) assertTrue(sch.schedule(pod("a" + i, "a", i % 3)).placed());
+        return sch;
+    }
+
+    private static List<Request> gang(String name, int members, int gpus, String team) {
+        List<Request> out = new java.util.ArrayList<>();
+        for (int m = 0; m < members; m++) out.add(Request.builder(name + "-" + m).gpus(gpus).quotaGroup(team).podGroup(name).build());
+        return out;
+    }
+
+    @Test
+    void aGangBelowItsMinReclaimsRoomForEveryMember() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("n", 4), Fixtures.pcie("m", 4));
+        Scheduler sch = borrowedCluster(s, 8);
+        sch.submitGang(new PodGroup("g", 2, 60), gang("g", 2, 4, "b"));
+        List<Decision> ds = sch.runQueue();
+        assertEquals(2, ds.size(), ds.toString());
+        assertEquals(Decision.Outcome.WAITING, ds.get(0).outcome(), ds.get(0).explain());
+        assertEquals(8, ds.get(0).victims().size(), "the first member's reclaim evicts room for the whole gang");
+        assertEquals(Decision.Outcome.BOUND, ds.get(1).outcome(), ds.get(1).explain());
+        assertTrue(ds.get(1).victims().isEmpty(), "the second member finds the room already made");
+        assertTrue(s.placement("g-0").bound() && s.placement("g-1").bound());
+        assertEquals(Resources.ZERO, sch.quotas().used("a"));
+        assertEquals(8000, sch.quotas().used("b").gpuMilli());
+    }
+
+    @Test
+    void aGangBeyondItsMinReclaimsNothing() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("n", 4), Fixtures.pcie("m", 4));
+        Scheduler sch = borrowedCluster(s, 6);
+        sch.submitGang(new PodGroup("g", 2, 60), gang("g", 2, 4, "b"));
+        List<Decision> ds = sch.runQueue();
+        assertFalse(ds.get(0).placed());
+        assertTrue(ds.get(0).victims().isEmpty(), "8 GPUs asked, 6 guaranteed: borrowing waits, it does not evict");
+        assertEquals(8, s.placedCount());
+        assertTrue(sch.waitingPodNames().isEmpty());
+    }
+
+    @Test
+    void aGangWhoseLastMemberCannotBePlacedEvictsNobody() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("n", 4, "ra"), Fixtures.pcie("m", 4, "rb"));
+        QuotaTree t = new QuotaTree(List.of(new QuotaSpec("a", null, minGpus(0), gpus(8)), new QuotaSpec("b", null, minGpus(8), gpus(8))));
+        Scheduler sch = Schedulers.create(s, t, new TestClock());
+        // Node n is borrowed by a (evictable); node m runs pods outside any quota group (never evicted).
+        for (int i = 0; i < 4; i++) assertTrue(sch.schedule(Request.builder("a" + i).gpus(1).quotaGroup("a").nodeSelector(java.util.Map.of("gpufleet.io/rack", "ra")).build()).placed(),
+                "a" + i);
+        for (int i = 0; i < 4; i++) assertTrue(sch.schedule(Request.builder("free" + i).gpus(1).build()).placed());
+        sch.submitGang(new PodGroup("g", 2, 60), gang("g", 2, 4, "b"));
+        List<Decision> ds = sch.runQueue();
+        assertFalse(ds.get(0).placed(), ds.get(0).explain());
+        assertTrue(ds.get(0).victims().isEmpty(), "room for one member only: evicting would be for nothing");
+        assertEquals(8, s.placedCount());
+        assertEquals(4000, t.used("a").gpuMilli());
+        assertTrue(sch.waitingPodNames().isEmpty());
+    }
+
+    @Test
+    void aGangMemberJoiningWaitingSiblingsReclaimsOnlyForWhatIsMissing() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("n", 4), Fixtures.pcie("m", 4));
+        QuotaTree t = new QuotaTree(List.of(new QuotaSpec("a", null, minGpus(0), gpus(8)), new QuotaSpec("b", null, minGpus(8), gpus(8))));
+        Scheduler sch = Schedulers.create(s, t, new TestClock());
+        sch.defineGang(new PodGroup("g", 2, 60));
+        List<Request> g = gang("g", 2, 4, "b");
+        g.forEach(m -> sch.gangs().addMember("g", m)); // both pods exist; the scheduler sees them one at a time
+        Decision first = sch.schedule(g.get(0));
+        assertEquals(Decision.Outcome.WAITING, first.outcome(), "an empty cluster: the first member waits for its sibling");
+        for (int i = 0; i < 4; i++) assertTrue(sch.schedule(pod("a" + i, "a", 0)).placed());
+        Decision second = sch.schedule(g.get(1));
+        assertEquals(Decision.Outcome.BOUND, second.outcome(), second.explain());
+        assertEquals(4, second.victims().size());
+        assertTrue(s.placement("g-0").bound());
     }
 }

@@ -76,8 +76,10 @@ class GangSchedulingTest {
         clock.advance(Duration.ofSeconds(59));
         assertTrue(sch.expireWaiting().isEmpty());
         clock.advance(Duration.ofSeconds(2));
+        assertEquals(0, sch.permitTimeouts());
         List<Decision> expired = sch.expireWaiting();
         assertEquals(1, expired.size());
+        assertEquals(1, sch.permitTimeouts());
         assertEquals(0, s.placedCount());
         assertNull(s.placement("g-0"));
     }
@@ -151,6 +153,105 @@ class GangSchedulingTest {
         assertTrue(s.placement("G-0").bound() && s.placement("G-1").bound());
         assertNull(sch.blockingGang());
         assertNull(s.placement("late"), "no room left for it");
+    }
+
+    @Test
+    void aStarvingGangReservesNodesWhileOtherWorkBackfillsTheRest() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("a", 4, "ra"), Fixtures.pcie("b", 4, "rb"), Fixtures.pcie("c", 4, "rc"));
+        Scheduler sch = scheduler(s);
+        // a and b hold one small pod each, c is full: the gang (two members of 4 GPUs) cannot fit.
+        sch.submit(Request.builder("s0").gpus(1).nodeSelector(java.util.Map.of("gpufleet.io/rack", "ra")).build());
+        sch.submit(Request.builder("s1").gpus(1).nodeSelector(java.util.Map.of("gpufleet.io/rack", "rb")).build());
+        for (int i = 0; i < 4; i++) sch.submit(Request.builder("c" + i).gpus(1).nodeSelector(java.util.Map.of("gpufleet.io/rack", "rc")).build());
+        sch.runQueue();
+        assertEquals(6, s.placedCount());
+        sch.submitGang(new PodGroup("G", 2, 30), members("G", 2, 4));
+        sch.runQueue();
+        clock.advance(Duration.ofSeconds(301));
+        sch.runQueue();
+        assertEquals("G", sch.blockingGang());
+        assertEquals(List.of("a", "b"), sch.reservedNodeNames(), "the nodes with the most free GPU, enough for both members");
+        assertEquals(301, sch.longestGangWait().toSeconds());
+        assertEquals(java.util.Map.of("", 2), sch.queuedByQuotaGroup(), "the gang's two members, without a quota group");
+
+        sch.delete("c0");
+        sch.submit(Request.builder("late").gpus(1).build());
+        clock.advance(Duration.ofSeconds(1));
+        sch.runQueue();
+        assertEquals("c", s.placement("late").allocation().node(), "GPU work goes on outside the reservation");
+        Decision onReserved = sch.schedule(Request.builder("late2").gpus(1).build());
+        assertFalse(onReserved.placed());
+        assertTrue(onReserved.explain().contains("reserved for a starving gang"), onReserved.explain());
+
+        sch.delete("s0");
+        sch.delete("s1");
+        clock.advance(Duration.ofSeconds(60));
+        sch.runQueue();
+        assertEquals("a", s.placement("G-0").allocation().node().equals("a") ? "a" : s.placement("G-1").allocation().node());
+        assertTrue(s.placement("G-0").bound() && s.placement("G-1").bound());
+        assertNull(sch.blockingGang());
+        assertTrue(sch.reservedNodeNames().isEmpty());
+    }
+
+    /**
+     * A stream of small jobs that keeps the cluster busy would starve a large gang forever (every freed GPU is taken
+     * at once); with the reservation its wait is bounded by the threshold plus the longest small job plus one
+     * back-off interval.
+     */
+    @Test
+    void aLargeGangIsNeverStarvedByAStreamOfSmallJobs() {
+        for (long seed = 1; seed <= 40; seed++) {
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+            TestClock c = new TestClock();
+            ClusterState s = new ClusterState();
+            int nodes = 2 + rnd.nextInt(4);
+            for (int i = 0; i < nodes; i++) s.addNode(Fixtures.pcie("n" + i, 8));
+            Scheduler sch = Schedulers.create(s, QuotaTree.empty(), c);
+            java.util.Map<String, java.time.Instant> ends = new java.util.HashMap<>();
+            int next = 0;
+            long maxRun = 120;
+            java.time.Instant start = c.instant();
+            int gangSize = 1 + rnd.nextInt(nodes);
+            boolean gangSubmitted = false;
+            java.time.Instant placedAt = null;
+            for (int step = 0; step < 400 && placedAt == null; step++) {
+                java.time.Instant now = c.instant();
+                for (var e : new ArrayList<>(ends.entrySet())) {
+                    if (!e.getValue().isAfter(now)) {
+                        sch.delete(e.getKey());
+                        ends.remove(e.getKey());
+                    }
+                }
+                // Keep more small work queued than the cluster can run.
+                while (sch.queued() < 3 * nodes) sch.submit(Request.builder("s" + next++).gpus(1 + rnd.nextInt(2)).build());
+                if (step == 10) {
+                    sch.submitGang(new PodGroup("big", gangSize, 30), members("big", gangSize, 8));
+                    gangSubmitted = true;
+                    start = now;
+                }
+                for (Decision d : sch.runQueue()) {
+                    if (d.placed() && d.pod().startsWith("s")) ends.put(d.pod(), now.plusSeconds(10 + rnd.nextLong(maxRun - 10)));
+                }
+                if (gangSubmitted && s.placement("big-0") != null && s.placement("big-0").bound()) placedAt = now;
+                c.advance(Duration.ofSeconds(5));
+            }
+            assertTrue(placedAt != null, "seed " + seed + ": the gang of " + gangSize + " was starved");
+            long waited = Duration.between(start, placedAt).toSeconds();
+            assertTrue(waited <= 300 + maxRun + 60 + 10, "seed " + seed + ": waited " + waited + " s");
+            for (int m = 0; m < gangSize; m++) assertTrue(s.placement("big-" + m).bound(), "seed " + seed + ": whole gang");
+        }
+    }
+
+    @Test
+    void aGangTooLargeForTheClusterReservesNothing() {
+        ClusterState s = Fixtures.state(Fixtures.pcie("a", 4));
+        Scheduler sch = scheduler(s);
+        sch.submitGang(new PodGroup("G", 2, 30), members("G", 2, 4));
+        sch.runQueue();
+        clock.advance(Duration.ofSeconds(400));
+        sch.runQueue();
+        assertNull(sch.blockingGang());
+        assertTrue(sch.schedule(Request.builder("small").gpus(1).build()).placed());
     }
 
     @Test
