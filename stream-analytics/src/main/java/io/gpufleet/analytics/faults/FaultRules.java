@@ -117,7 +117,7 @@ public final class FaultRules implements Serializable {
             xid(t, x, active, out, now, x.lastXid(), "XID " + x.lastXid() + " reported as the last XID");
         }
         t.lastXid = x.lastXid();
-        // Most GPUs never saw an XID: test the remembered time first, it is the cheap part of the check.
+        // Most GPUs never saw an XID: the flags say which event times there are to read.
         for (int i = 0; i < XID_CLASSES.length && (t.eventSlots & -(1 << i)) != 0; i++) {
             if ((t.eventSlots & (1 << i)) == 0) continue;
             XidClass c = XID_CLASSES[i];
