@@ -1,5 +1,8 @@
 package io.gpufleet.analytics.decode;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -11,54 +14,83 @@ import java.util.Arrays;
 final class ByteStrings {
     private ByteStrings() {}
 
+    /** Eight bytes at any offset of a byte array as one long, so hashing and comparing take a word at a time. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     /**
-     * A cheap hash of a byte range: its length and up to 8 bytes from each end. Names here share long prefixes
-     * ({@code gpufleet_gpu_}, {@code DCGM_FI_DEV_}) and differ near the end; a collision only costs a probe, as
-     * every hit is confirmed by comparing the bytes.
+     * A hash of all of a byte range, a word at a time (the last word overlapping the one before when the length is
+     * not a multiple of 8). Names here share long prefixes ({@code gpufleet_gpu_}, {@code DCGM_FI_DEV_}) and
+     * suffixes ({@code _bytes}, {@code _total}), so every byte counts; the tables keep it per entry and compare it
+     * before the bytes, which a hit still confirms.
      */
-    static int hash(byte[] b, int off, int len) {
+    static long hash(byte[] b, int off, int len) {
         long h = len * 0x9E3779B97F4A7C15L;
-        int n = Math.min(8, len);
-        long head = 0, tail = 0;
-        for (int i = 0; i < n; i++) {
-            head = (head << 8) | (b[off + i] & 0xff);
-            tail = (tail << 8) | (b[off + len - 1 - i] & 0xff);
+        if (len >= 8) {
+            int i = 0;
+            for (; i + 8 <= len; i += 8) h = mix(h, (long) LONGS.get(b, off + i));
+            if (i < len) h = mix(h, (long) LONGS.get(b, off + len - 8));
+        } else {
+            long w = 0;
+            for (int i = 0; i < len; i++) w = (w << 8) | (b[off + i] & 0xff);
+            h = mix(h, w);
         }
-        h ^= head * 0xC2B2AE3D27D4EB4FL;
-        h ^= Long.rotateLeft(tail * 0x165667B19E3779F9L, 31);
-        h ^= h >>> 29;
-        return (int) (h ^ (h >>> 32));
+        return h ^ (h >>> 29);
+    }
+
+    private static long mix(long h, long w) {
+        return Long.rotateLeft(h ^ (w * 0xC2B2AE3D27D4EB4FL), 31) * 0x9E3779B97F4A7C15L;
+    }
+
+    /**
+     * Whether {@code b[off, off+len)} equals all of {@code a} (whose length the caller has checked is {@code len}),
+     * compared a word at a time: the ranges are short names and IDs, where Arrays.equals spends more on its range
+     * checks and set-up than on comparing.
+     */
+    static boolean same(byte[] a, byte[] b, int off, int len) {
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            if ((long) LONGS.get(a, i) != (long) LONGS.get(b, off + i)) return false;
+        }
+        if (i == len) return true;
+        if (len >= 8) return (long) LONGS.get(a, len - 8) == (long) LONGS.get(b, off + len - 8);
+        for (; i < len; i++) if (a[i] != b[off + i]) return false;
+        return true;
     }
 
     /** Fixed name → code table (open addressing); codes are >= 0, a miss answers -1. */
     static final class NameTable {
         private final byte[][] names;
+        private final long[] hashes;
         private final int[] codes;
         private final int mask;
 
         NameTable(int capacity) {
             int n = Integer.highestOneBit(Math.max(16, capacity * 4) - 1) << 1;
             names = new byte[n][];
+            hashes = new long[n];
             codes = new int[n];
             mask = n - 1;
         }
 
         void put(String name, int code) {
             byte[] b = name.getBytes(StandardCharsets.UTF_8);
-            int i = hash(b, 0, b.length) & mask;
+            long h = hash(b, 0, b.length);
+            int i = (int) h & mask;
             while (names[i] != null) {
                 if (Arrays.equals(names[i], b)) throw new IllegalArgumentException("duplicate name " + name);
                 i = (i + 1) & mask;
             }
             names[i] = b;
+            hashes[i] = h;
             codes[i] = code;
         }
 
         int get(byte[] buf, int off, int len) {
-            int i = hash(buf, off, len) & mask;
+            long h = hash(buf, off, len);
+            int i = (int) h & mask;
             byte[] n;
             while ((n = names[i]) != null) {
-                if (n.length == len && Arrays.equals(n, 0, len, buf, off, off + len)) return codes[i];
+                if (hashes[i] == h && n.length == len && same(n, buf, off, len)) return codes[i];
                 i = (i + 1) & mask;
             }
             return -1;
@@ -69,25 +101,28 @@ final class ByteStrings {
     static final class StringCache {
         private static final int SIZE = 8192;
         private final byte[][] keys = new byte[SIZE][];
+        private final long[] hashes = new long[SIZE];
         private final String[] values = new String[SIZE];
         private int used;
 
         String get(byte[] buf, int off, int len) {
             if (len == 0) return "";
-            int i = hash(buf, off, len) & (SIZE - 1);
+            long h = hash(buf, off, len);
+            int i = (int) h & (SIZE - 1);
             byte[] k;
             while ((k = keys[i]) != null) {
-                if (k.length == len && Arrays.equals(k, 0, len, buf, off, off + len)) return values[i];
+                if (hashes[i] == h && k.length == len && same(k, buf, off, len)) return values[i];
                 i = (i + 1) & (SIZE - 1);
             }
             if (used >= SIZE / 2) {
                 Arrays.fill(keys, null);
                 Arrays.fill(values, null);
                 used = 0;
-                i = hash(buf, off, len) & (SIZE - 1);
+                i = (int) h & (SIZE - 1);
             }
             String s = new String(buf, off, len, StandardCharsets.UTF_8);
             keys[i] = Arrays.copyOfRange(buf, off, off + len);
+            hashes[i] = h;
             values[i] = s;
             used++;
             return s;

@@ -1,11 +1,14 @@
 package io.gpufleet.analytics.decode;
 
+import io.gpufleet.analytics.typeinfo.GpuSampleSerializer;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * One GPU's metric set at one instant, in base units, decoded from OTLP (either shape) or built from a
  * simulated fleet's snapshot. Absent gauges are NaN, absent bitmasks and flags -1.
  *
- * <p>A plain record with array fields so Flink serialises it with its POJO serializer (no Kryo); the arrays are
- * never modified after construction.
+ * <p>Immutable (the arrays are never modified after construction); Flink serialises it with
+ * {@link GpuSampleSerializer}, written field by field, when it crosses the network.
  *
  * @param node                 node (host) name
  * @param gpu                  GPU index on the node
@@ -29,6 +32,7 @@ package io.gpufleet.analytics.decode;
  * @param pods                 pods on the GPU (one for an exclusive GPU, several on a shared one), may be empty
  * @param throughput           throughput the workload reports (items/s), NaN when absent
  */
+@TypeInfo(GpuSampleSerializer.Factory.class)
 public record GpuSample(String node, int gpu, String uuid, String model, long timeMillis, double utilization,
                         double memoryUsedBytes, double memoryTotalBytes, double temperatureCelsius,
                         double powerWatts, double powerLimitWatts, long clockEventReasons, double eccDoubleBit,

@@ -44,7 +44,7 @@ public final class FaultRules implements Serializable {
     private static final int DBE_SLOT = 7;
 
     private static final XidClass[] XID_CLASSES = XidClass.values();
-    private static final String[] NO_BREACHES = new String[0];
+    static final String[] NO_BREACHES = new String[0];
 
     private final DetectorSettings settings;
 
@@ -117,10 +117,13 @@ public final class FaultRules implements Serializable {
             xid(t, x, active, out, now, x.lastXid(), "XID " + x.lastXid() + " reported as the last XID");
         }
         t.lastXid = x.lastXid();
-        for (XidClass c : XID_CLASSES) {
+        // Most GPUs never saw an XID: the flags say which event times there are to read.
+        for (int i = 0; i < XID_CLASSES.length && (t.eventSlots & -(1 << i)) != 0; i++) {
+            if ((t.eventSlots & (1 << i)) == 0) continue;
+            XidClass c = XID_CLASSES[i];
             Kind k = kindOf(c);
-            if (k == null || t.lastEvent[c.ordinal()] == 0) continue;
-            if (now - t.lastEvent[c.ordinal()] >= settings.quietMillis() && x.health() != 2) {
+            if (k == null) continue;
+            if (now - t.lastEvent[i] >= settings.quietMillis() && x.health() != 2) {
                 clear(t, active, out, x.uuid(), k, "", now, "no " + c.label() + " XID for "
                         + settings.quietMillis() / 1000 + " s and the GPU is not failed");
             }
@@ -133,6 +136,7 @@ public final class FaultRules implements Serializable {
         Kind k = kindOf(c);
         if (k == null) return;
         t.lastEvent[c.ordinal()] = now;
+        t.eventSlots |= 1 << c.ordinal();
         raise(t, active, out, x, k, null, now, evidence + " (" + c.label() + ")");
     }
 
@@ -157,11 +161,12 @@ public final class FaultRules implements Serializable {
         double prev = t.eccDoubleBit;
         if (dbe > (Double.isNaN(prev) ? 0 : prev)) {
             t.lastEvent[DBE_SLOT] = now;
+            t.eventSlots |= 1 << DBE_SLOT;
             raise(t, active, out, x, Kind.ECC_DOUBLE_BIT, null, now, "uncorrectable ECC errors "
                     + (Double.isNaN(prev) ? "at " + fmt(dbe) : "grew " + fmt(prev) + " -> " + fmt(dbe)));
         } else if (!Double.isNaN(prev) && dbe < prev) {
             clear(t, active, out, x.uuid(), Kind.ECC_DOUBLE_BIT, "", now, "ECC counters reset (GPU reset)");
-        } else if (t.lastEvent[DBE_SLOT] != 0 && now - t.lastEvent[DBE_SLOT] >= settings.quietMillis()
+        } else if ((t.eventSlots & (1 << DBE_SLOT)) != 0 && now - t.lastEvent[DBE_SLOT] >= settings.quietMillis()
                 && x.health() != 2) {
             clear(t, active, out, x.uuid(), Kind.ECC_DOUBLE_BIT, "", now, "no new uncorrectable ECC error for "
                     + settings.quietMillis() / 1000 + " s");
@@ -198,7 +203,8 @@ public final class FaultRules implements Serializable {
                         p.usedMemoryBytes() >> 20, p.shareMemoryBytes() >> 20));
             }
         }
-        if (breaches == null && t.breaches.length == 0) return;
+        // The shared empty array first: reading the GPU's own array would cost a cache miss on most samples.
+        if (breaches == null && (t.breaches == NO_BREACHES || t.breaches.length == 0)) return;
         for (String key : t.breaches) {
             if (breaches != null && breaches.contains(key)) continue;
             GpuFault f = active.get(key);

@@ -17,6 +17,7 @@ import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -55,6 +56,9 @@ public final class AnalyticsJob {
         c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, cfg.checkpointUri());
         // NodeAnalytics changes its per-GPU records in place, which the heap backend keeps (RocksDB would not).
         c.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+        // Every record and state type has a Flink serializer of its own (typeinfo package, POJO rules for the
+        // contracts records): a type that would fall back to Kryo fails the job at submission instead.
+        c.set(PipelineOptions.GENERIC_TYPES, false);
         env.configure(c);
         env.setParallelism(cfg.parallelism());
         env.enableCheckpointing(cfg.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);

@@ -6,6 +6,7 @@ import io.gpufleet.analytics.faults.ActiveFaults;
 import io.gpufleet.analytics.faults.DetectorSettings;
 import io.gpufleet.analytics.faults.FaultRules;
 import io.gpufleet.analytics.faults.GpuTrack;
+import io.gpufleet.analytics.faults.NodeTrack;
 import io.gpufleet.analytics.quota.UsageMath;
 import io.gpufleet.analytics.quota.UsageSlice;
 import io.gpufleet.analytics.quota.WorkloadNames;
@@ -13,17 +14,17 @@ import io.gpufleet.analytics.signals.SignalSlice;
 import io.gpufleet.contracts.GpuFault;
 import io.gpufleet.contracts.QuotaUsage;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.typeutils.ObjectArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -52,12 +53,15 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
     private final long intervalMillis;
     private final long signalWindowMillis;
 
-    /** The node's GPUs, at their index where possible: one state lookup per sample. */
-    private transient ValueState<GpuTrack[]> tracks;
+    /** The node's GPUs and timers: one state lookup per sample. */
+    private transient ValueState<NodeTrack> node;
     private transient MapState<String, GpuFault> active;
-    private transient MapState<String, long[]> usage;
-    private transient MapState<String, double[]> signals;
+    private transient MapState<SliceKey, long[]> usage;
+    private transient MapState<SliceKey, double[]> signals;
     private transient ActiveFaults activeView;
+    /** The collector of the element being processed, behind one reused consumer (no lambda per sample). */
+    private transient Collector<GpuFault> current;
+    private transient Consumer<GpuFault> emit;
     private transient Counter late;
     private transient Counter duplicates;
 
@@ -79,11 +83,13 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
     @Override
     public void open(OpenContext ctx) {
         var rc = getRuntimeContext();
-        tracks = rc.getState(new ValueStateDescriptor<>("tracks",
-                ObjectArrayTypeInfo.getInfoFor(GpuTrack[].class, TypeInformation.of(GpuTrack.class))));
+        node = rc.getState(new ValueStateDescriptor<>("node", TypeInformation.of(NodeTrack.class)));
         active = rc.getMapState(new MapStateDescriptor<>("active", Types.STRING, TypeInformation.of(GpuFault.class)));
-        usage = rc.getMapState(new MapStateDescriptor<>("usage", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        signals = rc.getMapState(new MapStateDescriptor<>("signals", Types.STRING, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+        usage = rc.getMapState(new MapStateDescriptor<>("usage", TypeInformation.of(SliceKey.class),
+                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        signals = rc.getMapState(new MapStateDescriptor<>("signals", TypeInformation.of(SliceKey.class),
+                PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO));
+        emit = f -> current.collect(f);
         activeView = new ActiveFaults() {
             @Override
             public GpuFault get(String key) {
@@ -124,7 +130,12 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
             ctx.output(LATE, x);
             return;
         }
-        GpuTrack[] all = tracks.value();
+        NodeTrack n = node.value();
+        if (n == null) {
+            n = new NodeTrack();
+            node.update(n);
+        }
+        GpuTrack[] all = n.gpus;
         int slot = slotOf(all, x);
         GpuTrack t = slot < 0 ? null : all[slot];
         if (t == null) {
@@ -132,13 +143,12 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
             t.uuid = x.uuid();
             t.gpu = x.gpu();
             if (slot < 0) {
-                int at = all != null && x.gpu() < all.length && all[x.gpu()] == null ? x.gpu()
-                        : Math.max(x.gpu(), all == null ? 0 : all.length);
-                all = all == null ? new GpuTrack[at + 1] : java.util.Arrays.copyOf(all, Math.max(all.length, at + 1));
+                int at = x.gpu() < all.length && all[x.gpu()] == null ? x.gpu() : Math.max(x.gpu(), all.length);
+                all = java.util.Arrays.copyOf(all, Math.max(all.length, at + 1));
+                n.gpus = all;
                 slot = at;
             }
             all[slot] = t;
-            tracks.update(all);
         } else if (now == t.lastTime) {
             duplicates.inc();
             return;
@@ -147,16 +157,17 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
         // follow each GPU forward in time, only see samples newer than the GPU's last one.
         boolean inOrder = now > t.lastTime;
         if (inOrder) {
+            current = out;
             if (t.silent) {
                 t.silent = false;
                 clear(ActiveFaults.key(t.uuid, GpuFault.Kind.GPU_STOPPED_REPORTING, ""), now, "GPU reporting again", out);
                 clear(ActiveFaults.key(NODE_KEY, GpuFault.Kind.NODE_UNREACHABLE, ""), now, "node reporting again", out);
             }
-            rules.onSample(t, x, activeView, out::collect);
+            rules.onSample(t, x, activeView, emit);
             t.lastTime = now;
         }
         account(t, x, now, inOrder);
-        schedule(t, ctx, now);
+        schedule(n, ctx, now);
         // No update(): the job runs on the heap (hashmap) state backend (AnalyticsJob.configure), where the record
         // read above is the stored one (copied first when a snapshot is under way), so changing it in place is
         // the update; that saves a second state lookup per sample.
@@ -164,7 +175,6 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
 
     /** Where GPU {@code x} is in {@code all}: at its index when the UUID matches there, else searched; -1 if new. */
     private static int slotOf(GpuTrack[] all, GpuSample x) {
-        if (all == null) return -1;
         int i = x.gpu();
         if (i < all.length && all[i] != null && all[i].uuid.equals(x.uuid())) return i;
         for (int k = 0; k < all.length; k++) if (all[k] != null && all[k].uuid.equals(x.uuid())) return k;
@@ -189,28 +199,42 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
             if (pods.length == 1 && inOrder) {
                 // The common case, one pod per GPU: add up in the GPU's own record and fold into the node's maps
                 // once per minute / window, so a sample costs no map operations.
-                boolean samePod = p.pod().equals(t.usagePod) && !t.usageKey.isEmpty();
-                if (!samePod || t.usageMinute != minute) {
+                if (!p.pod().equals(t.usagePod) || !p.namespace().equals(t.podNamespace)) {
                     foldUsage(t);
-                    t.usageKey = minute + "|" + UsageMath.group(p) + "|" + UsageMath.user(p);
+                    foldLoad(t);
+                    t.usagePod = p.pod();
+                    t.podNamespace = p.namespace();
+                    t.podWorkload = WorkloadNames.of(p.pod());
+                }
+                if (t.usageMinute != minute) {
+                    foldUsage(t);
                     t.usageMinute = minute;
                 }
-                if (!samePod || t.signalWindow != windowEnd) {
+                if (t.signalWindow != windowEnd) {
                     foldLoad(t);
-                    t.signalKey = windowEnd + "|" + p.namespace() + "|" + WorkloadNames.of(p.pod());
                     t.signalWindow = windowEnd;
                 }
-                t.usagePod = p.pod();
-                add(t.usage, alloc, used, mem);
-                add(t.load, alloc, util, memBytes * intervalMillis, avail * intervalMillis, tput ? x.throughput() : 0, tput);
+                t.usageAllocated += alloc;
+                t.usageUsed += used;
+                t.usageMemory += mem;
+                t.usageSamples++;
+                t.loadSamples++;
+                t.loadAllocated += alloc;
+                t.loadUtilization += util;
+                t.loadMemory += memBytes * intervalMillis;
+                t.loadAvailable += avail * intervalMillis;
+                if (tput) {
+                    t.loadThroughput += x.throughput();
+                    t.loadThroughputSamples++;
+                }
                 continue;
             }
-            String uk = minute + "|" + UsageMath.group(p) + "|" + UsageMath.user(p);
+            SliceKey uk = new SliceKey(minute, UsageMath.group(p), UsageMath.user(p));
             long[] u = usage.get(uk);
             if (u == null) u = new long[4];
             add(u, alloc, used, mem);
             usage.put(uk, u);
-            String sk = windowEnd + "|" + p.namespace() + "|" + WorkloadNames.of(p.pod());
+            SliceKey sk = new SliceKey(windowEnd, p.namespace(), WorkloadNames.of(p.pod()));
             double[] s = signals.get(sk);
             if (s == null) s = new double[7];
             add(s, alloc, util, memBytes * intervalMillis, avail * intervalMillis, tput ? x.throughput() : 0, tput);
@@ -239,155 +263,165 @@ public final class NodeAnalytics extends KeyedProcessFunction<String, GpuSample,
 
     /** Moves a GPU's pending usage into the node's usage map. */
     private void foldUsage(GpuTrack t) throws Exception {
-        if (t.usage[3] == 0) return;
-        long[] u = usage.get(t.usageKey);
+        if (t.usageSamples == 0) return;
+        SliceKey k = new SliceKey(t.usageMinute, t.podNamespace.isEmpty() ? UsageMath.DEFAULT_GROUP : t.podNamespace,
+                t.podWorkload);
+        long[] u = usage.get(k);
         if (u == null) u = new long[4];
-        for (int i = 0; i < 4; i++) u[i] += t.usage[i];
-        usage.put(t.usageKey, u);
-        java.util.Arrays.fill(t.usage, 0);
+        u[0] += t.usageAllocated;
+        u[1] += t.usageUsed;
+        u[2] += t.usageMemory;
+        u[3] += t.usageSamples;
+        usage.put(k, u);
+        t.usageAllocated = t.usageUsed = t.usageMemory = t.usageSamples = 0;
     }
 
     /** Moves a GPU's pending load into the node's signal map. */
     private void foldLoad(GpuTrack t) throws Exception {
-        if (t.load[0] == 0) return;
-        double[] s = signals.get(t.signalKey);
+        if (t.loadSamples == 0) return;
+        SliceKey k = new SliceKey(t.signalWindow, t.podNamespace, t.podWorkload);
+        double[] s = signals.get(k);
         if (s == null) s = new double[7];
-        for (int i = 0; i < 7; i++) s[i] += t.load[i];
-        signals.put(t.signalKey, s);
-        java.util.Arrays.fill(t.load, 0);
+        s[0] += t.loadSamples;
+        s[1] += t.loadAllocated;
+        s[2] += t.loadUtilization;
+        s[3] += t.loadMemory;
+        s[4] += t.loadAvailable;
+        s[5] += t.loadThroughput;
+        s[6] += t.loadThroughputSamples;
+        signals.put(k, s);
+        t.loadSamples = t.loadAllocated = t.loadUtilization = t.loadMemory = t.loadAvailable = 0;
+        t.loadThroughput = t.loadThroughputSamples = 0;
     }
 
-    private void schedule(GpuTrack t, Context ctx, long now) {
-        long[] r = t.timers;
+    private void schedule(NodeTrack n, Context ctx, long now) {
         long minuteEnd = Math.floorDiv(now, MINUTE) * MINUTE + MINUTE;
         long windowEnd = Math.floorDiv(now, signalWindowMillis) * signalWindowMillis + signalWindowMillis;
-        // Silence checks on a coarse grid (a fifth of the silence period, at least a second), so a node registers
-        // few such timers: a silent GPU is reported between silence and 1.2 x silence after its last sample.
-        long step = Math.max(1000, rules.settings().silenceMillis() / 5);
-        long silence = Math.floorDiv(now + rules.settings().silenceMillis() + step - 1, step) * step;
-        if (r[0] != minuteEnd) {
+        if (n.minuteTimer != minuteEnd) {
             ctx.timerService().registerEventTimeTimer(minuteEnd);
-            r[0] = minuteEnd;
+            n.minuteTimer = minuteEnd;
         }
-        if (r[1] != windowEnd) {
+        if (n.windowTimer != windowEnd) {
             ctx.timerService().registerEventTimeTimer(windowEnd);
-            r[1] = windowEnd;
+            n.windowTimer = windowEnd;
         }
-        if (r[2] < silence) {
-            ctx.timerService().registerEventTimeTimer(silence);
-            r[2] = silence;
+        // One silence check pending per node: armed here when the node has none, re-armed by the check itself for
+        // the GPU heard from longest ago, so a node that keeps reporting costs one such timer per silence period.
+        if (n.silenceTimer == Long.MIN_VALUE) {
+            n.silenceTimer = silenceCheck(now);
+            ctx.timerService().registerEventTimeTimer(n.silenceTimer);
         }
+    }
+
+    /**
+     * When to check whether a GPU last heard from at {@code last} is silent: on a grid of a fifth of the silence
+     * period (at least a second), so a silent GPU is reported between silence and 1.2 x silence after its last
+     * sample and the checks of a node's GPUs coincide.
+     */
+    private long silenceCheck(long last) {
+        long step = Math.max(1000, rules.settings().silenceMillis() / 5);
+        return Math.floorDiv(last + rules.settings().silenceMillis() + step - 1, step) * step;
     }
 
     @Override
     public void onTimer(long ts, OnTimerContext ctx, Collector<GpuFault> out) throws Exception {
         // Timers coincide on round times; only walk the maps a timer is due for.
         boolean minute = ts % MINUTE == 0, window = ts % signalWindowMillis == 0;
-        GpuTrack[] all = tracks.value();
-        if ((minute || window) && all != null) {
-            boolean changed = false;
-            for (GpuTrack t : all) {
+        NodeTrack n = node.value();
+        if (n == null) return;
+        if (minute || window) {
+            for (GpuTrack t : n.gpus) {
                 if (t == null) continue;
-                if (minute && t.usage[3] > 0 && t.usageMinute + MINUTE <= ts) {
-                    foldUsage(t);
-                    changed = true;
-                }
-                if (window && t.load[0] > 0 && t.signalWindow <= ts) {
-                    foldLoad(t);
-                    changed = true;
-                }
+                if (minute && t.usageSamples > 0 && t.usageMinute + MINUTE <= ts) foldUsage(t);
+                if (window && t.loadSamples > 0 && t.signalWindow <= ts) foldLoad(t);
             }
-            if (changed) tracks.update(all);
         }
         if (minute) flushUsage(ts, ctx);
         if (window) flushSignals(ts, ctx);
         // The end of a bounded input (a replay, a test) releases every timer: that is not every node going away.
-        if (ctx.timerService().currentWatermark() != Long.MAX_VALUE) checkSilence(ts, ctx.getCurrentKey(), out);
+        if (ts == n.silenceTimer && ctx.timerService().currentWatermark() != Long.MAX_VALUE) {
+            checkSilence(n, ts, ctx.getCurrentKey(), out);
+            long oldest = Long.MAX_VALUE;
+            for (GpuTrack t : n.gpus) if (t != null && !t.silent) oldest = Math.min(oldest, t.lastTime);
+            // Every GPU silent: the next sample arms the check again.
+            n.silenceTimer = oldest == Long.MAX_VALUE ? Long.MIN_VALUE : Math.max(silenceCheck(oldest), ts + 1);
+            if (n.silenceTimer != Long.MIN_VALUE) ctx.timerService().registerEventTimeTimer(n.silenceTimer);
+        }
     }
 
     private void flushUsage(long ts, OnTimerContext ctx) throws Exception {
-        List<String> due = new ArrayList<>();
-        for (Iterator<String> it = usage.keys().iterator(); it.hasNext(); ) {
-            String k = it.next();
-            if (Long.parseLong(k.substring(0, k.indexOf('|'))) + MINUTE <= ts) due.add(k);
+        List<Map.Entry<SliceKey, long[]>> due = new ArrayList<>();
+        for (Map.Entry<SliceKey, long[]> e : usage.entries()) {
+            if (e.getKey().time() + MINUTE <= ts) due.add(Map.entry(e.getKey(), e.getValue()));
         }
         if (due.isEmpty()) return;
-        Map<String, long[]> groups = new TreeMap<>();
-        for (String k : due) {
-            long[] u = usage.get(k);
+        Map<SliceKey, long[]> groups = new TreeMap<>();
+        for (Map.Entry<SliceKey, long[]> e : due) {
+            SliceKey k = e.getKey();
+            long[] u = e.getValue();
             usage.remove(k);
-            int a = k.indexOf('|'), b = k.indexOf('|', a + 1);
-            long minute = Long.parseLong(k.substring(0, a));
-            String group = k.substring(a + 1, b), user = k.substring(b + 1);
-            ctx.output(USAGE, new UsageSlice(QuotaUsage.Scope.USER, group, user, minute, u[0], u[1], u[2], u[3]));
-            long[] g = groups.computeIfAbsent(minute + "|" + group, x -> new long[4]);
+            ctx.output(USAGE, new UsageSlice(QuotaUsage.Scope.USER, k.scope(), k.name(), k.time(), u[0], u[1], u[2], u[3]));
+            long[] g = groups.computeIfAbsent(new SliceKey(k.time(), k.scope(), ""), x -> new long[4]);
             for (int i = 0; i < 4; i++) g[i] += u[i];
         }
-        for (Map.Entry<String, long[]> e : groups.entrySet()) {
-            String k = e.getKey();
-            int a = k.indexOf('|');
+        for (Map.Entry<SliceKey, long[]> e : groups.entrySet()) {
+            SliceKey k = e.getKey();
             long[] g = e.getValue();
-            ctx.output(USAGE, new UsageSlice(QuotaUsage.Scope.GROUP, k.substring(a + 1), "",
-                    Long.parseLong(k.substring(0, a)), g[0], g[1], g[2], g[3]));
+            ctx.output(USAGE, new UsageSlice(QuotaUsage.Scope.GROUP, k.scope(), "", k.time(), g[0], g[1], g[2], g[3]));
         }
     }
 
     private void flushSignals(long ts, OnTimerContext ctx) throws Exception {
-        List<String> due = new ArrayList<>();
-        for (Iterator<String> it = signals.keys().iterator(); it.hasNext(); ) {
-            String k = it.next();
-            if (Long.parseLong(k.substring(0, k.indexOf('|'))) <= ts) due.add(k);
+        List<Map.Entry<SliceKey, double[]>> due = new ArrayList<>();
+        for (Map.Entry<SliceKey, double[]> e : signals.entries()) {
+            if (e.getKey().time() <= ts) due.add(Map.entry(e.getKey(), e.getValue()));
         }
-        for (String k : due) {
-            double[] s = signals.get(k);
+        for (Map.Entry<SliceKey, double[]> e : due) {
+            SliceKey k = e.getKey();
+            double[] s = e.getValue();
             signals.remove(k);
-            int a = k.indexOf('|'), b = k.indexOf('|', a + 1);
-            String ns = k.substring(a + 1, b), workload = k.substring(b + 1);
-            if (ns.isEmpty() || workload.isEmpty()) continue;
-            ctx.output(SIGNALS, new SignalSlice(ns, workload, Long.parseLong(k.substring(0, a)), (long) s[0],
-                    (long) s[1], s[2], s[3], s[4], s[5], (long) s[6]));
+            if (k.scope().isEmpty() || k.name().isEmpty()) continue;
+            ctx.output(SIGNALS, new SignalSlice(k.scope(), k.name(), k.time(), (long) s[0], (long) s[1], s[2], s[3],
+                    s[4], s[5], (long) s[6]));
         }
     }
 
-    private void checkSilence(long ts, String node, Collector<GpuFault> out) throws Exception {
+    private void checkSilence(NodeTrack n, long ts, String nodeName, Collector<GpuFault> out) throws Exception {
         long silence = rules.settings().silenceMillis();
-        List<GpuTrack> all = new ArrayList<>();
-        List<GpuTrack> quiet = new ArrayList<>();
+        int gpus = 0, quiet = 0;
         long newest = Long.MIN_VALUE;
-        GpuTrack[] tracked = tracks.value();
-        if (tracked == null) return;
-        for (GpuTrack t : tracked) {
+        for (GpuTrack t : n.gpus) {
             if (t == null) continue;
-            all.add(t);
+            gpus++;
             newest = Math.max(newest, t.lastTime);
-            if (t.lastTime + silence <= ts) quiet.add(t);
+            if (t.lastTime + silence <= ts) quiet++;
         }
-        if (quiet.isEmpty()) return;
+        if (quiet == 0) return;
         String nodeKey = ActiveFaults.key(NODE_KEY, GpuFault.Kind.NODE_UNREACHABLE, "");
-        if (quiet.size() == all.size()) {
+        if (quiet == gpus) {
             if (active.get(nodeKey) == null) {
                 GpuFault f = GpuFault.active(GpuFault.Kind.NODE_UNREACHABLE, FaultRules.severity(GpuFault.Kind.NODE_UNREACHABLE),
-                        node, -1, "", "", "", "no sample from any of the node's " + all.size() + " GPUs for "
+                        nodeName, -1, "", "", "", "no sample from any of the node's " + gpus + " GPUs for "
                                 + (ts - newest) / 1000 + " s", FaultRules.action(GpuFault.Kind.NODE_UNREACHABLE),
                         newest);
                 active.put(nodeKey, f);
                 out.collect(f);
             }
-        } else {
-            for (GpuTrack t : quiet) {
-                if (t.silent) continue;
+        }
+        for (GpuTrack t : n.gpus) {
+            if (t == null || t.lastTime + silence > ts) continue;
+            if (quiet < gpus && !t.silent) {
                 String k = ActiveFaults.key(t.uuid, GpuFault.Kind.GPU_STOPPED_REPORTING, "");
                 GpuFault f = GpuFault.active(GpuFault.Kind.GPU_STOPPED_REPORTING,
-                        FaultRules.severity(GpuFault.Kind.GPU_STOPPED_REPORTING), node, t.gpu, t.uuid, "", "",
+                        FaultRules.severity(GpuFault.Kind.GPU_STOPPED_REPORTING), nodeName, t.gpu, t.uuid, "", "",
                         "no sample for " + (ts - t.lastTime) / 1000 + " s while the node's other GPUs report"
                                 + " (fallen off the bus?)", FaultRules.action(GpuFault.Kind.GPU_STOPPED_REPORTING),
                         t.lastTime);
                 active.put(k, f);
                 out.collect(f);
             }
+            t.silent = true;
         }
-        for (GpuTrack t : quiet) t.silent = true;
-        tracks.update(tracked);
     }
 
     private void clear(String key, long now, String why, Collector<GpuFault> out) throws Exception {

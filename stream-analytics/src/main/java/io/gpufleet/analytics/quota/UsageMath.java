@@ -13,10 +13,12 @@ public final class UsageMath {
     private UsageMath() {}
 
     private static final double MIB = 1024.0 * 1024.0;
+    /** The quota group of pods whose namespace is unknown. */
+    public static final String DEFAULT_GROUP = "default";
 
     /** The quota group of a pod: its namespace ({@code default} when unknown). */
     public static String group(PodShare p) {
-        return p.namespace().isEmpty() ? "default" : p.namespace();
+        return p.namespace().isEmpty() ? DEFAULT_GROUP : p.namespace();
     }
 
     /** The user of a pod: the workload that owns it. */

@@ -1,6 +1,8 @@
 package io.gpufleet.analytics.quota;
 
+import io.gpufleet.analytics.typeinfo.UsageSliceSerializer;
 import io.gpufleet.contracts.QuotaUsage;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * Partial usage of one quota group (or one user in it) in one minute, summed over one node's GPUs: what the node
@@ -15,6 +17,7 @@ import io.gpufleet.contracts.QuotaUsage;
  * @param memoryMiBMillis    MiB x milliseconds
  * @param samples            GPU samples counted
  */
+@TypeInfo(UsageSliceSerializer.Factory.class)
 public record UsageSlice(QuotaUsage.Scope scope, String quotaGroup, String user, long minuteStart,
                          long allocatedGpuMillis, long usedGpuMillis, long memoryMiBMillis, long samples) {
 

@@ -1,5 +1,8 @@
 package io.gpufleet.analytics.signals;
 
+import io.gpufleet.analytics.typeinfo.SignalSliceSerializer;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * One node's part of a workload's load in one signal window: sums over the workload's GPU samples on that node.
  *
@@ -14,6 +17,7 @@ package io.gpufleet.analytics.signals;
  * @param throughputSum   sum of reported throughput
  * @param throughputCount samples that reported throughput
  */
+@TypeInfo(SignalSliceSerializer.Factory.class)
 public record SignalSlice(String namespace, String workload, long windowEnd, long samples, long gpuMillis,
                           double utilizationSum, double memoryUsedSum, double memoryAvailSum, double throughputSum,
                           long throughputCount) {

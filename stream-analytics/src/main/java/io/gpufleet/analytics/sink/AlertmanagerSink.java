@@ -6,18 +6,24 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +32,13 @@ import org.slf4j.LoggerFactory;
  * (fault-to-alert latency), re-posts active ones every {@code resend} so they keep firing, and posts a fault's
  * resolution with {@code endsAt}. When Alertmanager is down, alerts wait in a bounded queue and are retried; the
  * job never blocks on it. Delivery is visible in {@link AnalyticsMetrics}.
+ *
+ * <p>The firing alerts and the resolutions not yet delivered are the writer's checkpointed state: after a restore
+ * the firing ones are posted again at once and every {@code resend} after, so Alertmanager does not let them
+ * expire, and a fault that clears later (the node operator's active faults are restored with it) is posted as
+ * resolved.
  */
-public final class AlertmanagerSink implements Sink<GpuFault> {
+public final class AlertmanagerSink implements Sink<GpuFault>, SupportsWriterState<GpuFault, GpuFault> {
     private static final long serialVersionUID = 1L;
     static final long SEND_PERIOD_MS = 50;
     private static final int MAX_QUEUED = 10_000;
@@ -49,11 +60,41 @@ public final class AlertmanagerSink implements Sink<GpuFault> {
     }
 
     @Override
-    public SinkWriter<GpuFault> createWriter(WriterInitContext context) {
-        return new Writer(baseUrl + "/api/v2/alerts", resendMillis);
+    public StatefulSinkWriter<GpuFault, GpuFault> createWriter(WriterInitContext context) {
+        return new Writer(baseUrl + "/api/v2/alerts", resendMillis, List.of());
     }
 
-    static final class Writer implements SinkWriter<GpuFault> {
+    @Override
+    public StatefulSinkWriter<GpuFault, GpuFault> restoreWriter(WriterInitContext context,
+                                                               Collection<GpuFault> recovered) {
+        return new Writer(baseUrl + "/api/v2/alerts", resendMillis, recovered);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<GpuFault> getWriterStateSerializer() {
+        return new FaultStateSerializer();
+    }
+
+    /** A fault in the writer's state: its contracts JSON, so the state reads back whatever the record gains. */
+    static final class FaultStateSerializer implements SimpleVersionedSerializer<GpuFault> {
+        @Override
+        public int getVersion() {
+            return 1;
+        }
+
+        @Override
+        public byte[] serialize(GpuFault f) {
+            return f.toJson().getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public GpuFault deserialize(int version, byte[] bytes) throws IOException {
+            if (version != 1) throw new IOException("unknown alert state version " + version);
+            return GpuFault.parse(new String(bytes, StandardCharsets.UTF_8));
+        }
+    }
+
+    static final class Writer implements StatefulSinkWriter<GpuFault, GpuFault> {
         private static final Logger log = LoggerFactory.getLogger(AlertmanagerSink.class);
         private final URI uri;
         private final long resendMillis;
@@ -69,14 +110,23 @@ public final class AlertmanagerSink implements Sink<GpuFault> {
         /** Firing, by fault id, for resends. */
         private final Map<String, GpuFault> firing = new LinkedHashMap<>();
         /** Firing alerts delivered at least once (latency is reported for the first delivery only). */
-        private final java.util.Set<String> delivered = new java.util.HashSet<>();
+        private final Set<String> delivered = new HashSet<>();
         private long lastResend;
         private long failures;
         private long nextTry;
 
-        Writer(String url, long resendMillis) {
+        Writer(String url, long resendMillis, Collection<GpuFault> recovered) {
             this.uri = URI.create(url);
             this.resendMillis = resendMillis;
+            for (GpuFault f : recovered) {
+                if (f.isActive()) {
+                    firing.put(f.id(), f);
+                    // Posted before the failure: its fault-to-alert latency was reported then.
+                    delivered.add(f.id());
+                }
+                queue.put(f.id(), f);
+            }
+            if (!recovered.isEmpty()) AnalyticsMetrics.shared().alertQueue(queue.size());
             sender.scheduleWithFixedDelay(this::send, SEND_PERIOD_MS, SEND_PERIOD_MS, TimeUnit.MILLISECONDS);
         }
 
@@ -143,6 +193,16 @@ public final class AlertmanagerSink implements Sink<GpuFault> {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Firing alerts, and queued resolutions (a queued alert replaces its firing one). */
+        @Override
+        public List<GpuFault> snapshotState(long checkpointId) {
+            synchronized (lock) {
+                Map<String, GpuFault> state = new LinkedHashMap<>(firing);
+                state.putAll(queue);
+                return new ArrayList<>(state.values());
             }
         }
 
