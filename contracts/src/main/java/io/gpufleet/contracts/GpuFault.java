@@ -100,16 +100,6 @@ public record GpuFault(String id, Kind kind, Severity severity, Status status, S
         return status == Status.ACTIVE;
     }
 
-    /** The alert name used on Alertmanager and in alerts/: {@code GpuFault} plus the kind in camel case. */
-    @JsonIgnore
-    public String alertName() {
-        StringBuilder b = new StringBuilder("Gpu");
-        for (String part : kind.name().split("_")) {
-            b.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
-        }
-        return b.toString();
-    }
-
     static String idOf(String node, int gpu, Kind kind, String pod, long startMillis) {
         return node + "/" + gpu + "/" + kind.name().toLowerCase(java.util.Locale.ROOT)
                 + (pod == null || pod.isEmpty() ? "" : "/" + pod) + "@" + startMillis;
