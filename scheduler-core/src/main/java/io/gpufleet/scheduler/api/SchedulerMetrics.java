@@ -45,6 +45,10 @@ public final class SchedulerMetrics {
             .help("GPU compute allocated in the cluster, in GPUs").register(registry);
     final Gauge gpusUnhealthy = Gauge.builder().name("gpufleet_scheduler_gpus_unhealthy")
             .help("GPUs out of the pool because they are unhealthy").register(registry);
+    final Gauge gpusFragmented = Gauge.builder().name("gpufleet_scheduler_gpus_fragmented")
+            .help("Free GPU compute, in GPUs, that the typical request (the mix of pods placed now) cannot use: FGD's fragment measure").register(registry);
+    final Gauge fragmentationRatio = Gauge.builder().name("gpufleet_scheduler_fragmentation_ratio")
+            .help("Fragmented share of the free GPU compute (0..1)").register(registry);
     final Gauge quotaPendingPods = Gauge.builder().name("gpufleet_scheduler_quota_pending_pods")
             .help("Pods of a quota group waiting in the scheduling queue").labelNames("group").register(registry);
     final Gauge gangLongestWait = Gauge.builder().name("gpufleet_scheduler_gang_longest_wait_seconds")

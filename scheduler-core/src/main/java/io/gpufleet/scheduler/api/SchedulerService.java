@@ -19,6 +19,8 @@ import io.gpufleet.scheduler.state.ClusterState;
 import io.gpufleet.scheduler.state.NodeState;
 import java.time.Clock;
 import java.time.Instant;
+import io.gpufleet.scheduler.plugins.fgd.Fragmentation;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -213,7 +215,25 @@ public final class SchedulerService {
         lastRejections.remove(pod);
     }
 
+    /** Fragmentation is a scan of every node; a gauge refreshed this often is fresh enough for dashboards. */
+    private static final Duration FRAGMENTATION_EVERY = Duration.ofSeconds(10);
+    private Instant fragmentationAt;
+
+    /** FGD's fragment measure with the placed pods as the typical mix ({@link Fragmentation#ofPlacedMix}). */
+    private void refreshFragmentation() {
+        Instant now = clock.instant();
+        if (fragmentationAt != null && Duration.between(fragmentationAt, now).compareTo(FRAGMENTATION_EVERY) < 0) return;
+        fragmentationAt = now;
+        ClusterState st = scheduler.state();
+        double fragmented = Fragmentation.ofPlacedMix(st);
+        long idle = 0;
+        for (NodeState n : st.nodes()) idle += n.freeGpuMilli();
+        metrics.gpusFragmented.set(fragmented / 1000.0);
+        metrics.fragmentationRatio.set(idle == 0 ? 0 : fragmented / idle);
+    }
+
     private void refreshGauges() {
+        refreshFragmentation();
         metrics.queued.set(scheduler.queued());
         metrics.waiting.set(scheduler.waitingPodNames().size());
         metrics.gangLongestWait.set(scheduler.longestGangWait().toMillis() / 1000.0);

@@ -62,6 +62,8 @@ class ApiServerTest {
         Http.Res m = http.get("/metrics", null);
         assertEquals(200, m.status());
         assertTrue(m.body().contains("gpufleet_scheduler_queue_pods"), m.body());
+        assertTrue(m.body().contains("gpufleet_scheduler_gpus_fragmented "), m.body());
+        assertTrue(m.body().contains("gpufleet_scheduler_fragmentation_ratio "), m.body());
         Http.Res o = http.get("/api/v1/openapi.json", null);
         assertEquals(200, o.status());
         JsonNode doc = o.json();

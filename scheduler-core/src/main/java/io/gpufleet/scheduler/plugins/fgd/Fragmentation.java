@@ -99,6 +99,20 @@ public final class Fragmentation {
         return (takeCards & (1 << c)) != 0 ? fr - takeMilli : fr;
     }
 
+    /**
+     * Σ_n F_n in milli-GPU with the typical request taken from the pods placed now (95% coverage of their shapes):
+     * free GPU compute the current workload mix could not use. 0 on an empty cluster.
+     */
+    public static double ofPlacedMix(ClusterState state) {
+        TypicalPods mix = new TypicalPods();
+        for (ClusterState.Placement p : state.placements()) mix.add(p.allocation().request());
+        if (mix.total() == 0) return 0;
+        Fragmentation f = new Fragmentation(mix.typical(0.95), state);
+        double sum = 0;
+        for (NodeState n : state.nodes()) sum += f.of(n);
+        return sum;
+    }
+
     /** Σ_n F_n / cluster idle GPU milli (0 when nothing is idle). */
     public double ratio(ClusterState state) {
         double f = 0;

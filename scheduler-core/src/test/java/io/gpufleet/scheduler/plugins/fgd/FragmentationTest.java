@@ -100,4 +100,17 @@ class FragmentationTest {
         assertEquals(2 / 3.0, learned.get(0).weight(), 1e-12);
         assertEquals(1000, learned.get(1).gpuMilli());
     }
+
+    @Test
+    void placedMixMeasuresWhatTheCurrentWorkloadCannotUse() {
+        ClusterState st = new ClusterState();
+        st.addNode(io.gpufleet.scheduler.Fixtures.pcie("a", 1));
+        st.addNode(io.gpufleet.scheduler.Fixtures.pcie("b", 1));
+        assertEquals(0.0, Fragmentation.ofPlacedMix(st), "nothing placed: no typical request, no fragment");
+        Request r = Request.builder("s").gpus(1).gpuCoreMilli(810).build();
+        NodeState a = st.node("a");
+        st.assume(new Allocation(r, "a", CardAllocator.shares(a, r, 1)));
+        // The only shape placed is 810 milli: a's 190 left over cannot hold one, b's free card can.
+        assertEquals(190.0, Fragmentation.ofPlacedMix(st), 1e-9);
+    }
 }
