@@ -78,12 +78,12 @@ public record ExporterConfig(
     public static final ConfigOption<String> PROC_ROOT = ConfigOption.string("proc-root", "/proc",
             "Where to read /proc/<pid>/cgroup for process-to-pod attribution (a host mount in a DaemonSet).");
     /** The value of {@link #POD_RESOURCES_SOCKET} that turns the kubelet's PodResources API off. */
-    public static final String NONE = "none";
+    public static final String POD_RESOURCES_OFF = "none";
     public static final ConfigOption<String> POD_RESOURCES_SOCKET = new ConfigOption<>("pod-resources-socket",
             ConfigOption.envName("pod-resources-socket"), "/var/lib/kubelet/pod-resources/kubelet.sock",
             "The kubelet's PodResources socket, polled on the slow pass to attribute whole GPUs to the containers"
                     + " holding them; used only when the file exists and NVML is read (none: off).",
-            s -> s, s -> s.equals(NONE) || s.startsWith("/"), "an absolute path or none");
+            s -> s, s -> s.equals(POD_RESOURCES_OFF) || s.startsWith("/"), "an absolute path or none");
     public static final ConfigOption<Duration> XID_WINDOW = ConfigOption.duration("xid-window", "15m",
             Duration.ofSeconds(1), "How long an XID keeps a GPU degraded or failed after it was last seen.");
     public static final ConfigOption<Duration> SLOWDOWN_PERSISTENCE = ConfigOption.duration("slowdown-persistence",
@@ -214,9 +214,9 @@ public record ExporterConfig(
         return !basicAuthUser.isBlank();
     }
 
-    /** The kubelet's PodResources socket to poll, or empty when the option is {@value #NONE}. */
+    /** The kubelet's PodResources socket to poll, or empty when the option is {@value #POD_RESOURCES_OFF}. */
     public Optional<Path> podResourcesSocketPath() {
-        return podResourcesSocket.equals(NONE) ? Optional.empty() : Optional.of(Path.of(podResourcesSocket));
+        return podResourcesSocket.equals(POD_RESOURCES_OFF) ? Optional.empty() : Optional.of(Path.of(podResourcesSocket));
     }
 
     /** Whether Kubernetes attribution should run, given the environment. */

@@ -104,8 +104,14 @@ public final class ExporterRuntime implements AutoCloseable {
                         PodResourcesResolver.openIfPresent(socket, PodResourcesResolver.DEFAULT_TIMEOUT));
                 PodResolver pods;
                 if (kube) {
-                    KubernetesPodResolver k = KubernetesPodResolver.startFromEnvironment(new AttributionConfig(
-                            config.nodeName(), Path.of(config.procRoot()), AttributionConfig.DEFAULT_PID_CACHE_EXPIRY));
+                    KubernetesPodResolver k;
+                    try {
+                        k = KubernetesPodResolver.startFromEnvironment(new AttributionConfig(config.nodeName(),
+                                Path.of(config.procRoot()), AttributionConfig.DEFAULT_PID_CACHE_EXPIRY));
+                    } catch (RuntimeException e) {
+                        devices.ifPresent(PodResolver::close);
+                        throw e;
+                    }
                     pods = devices.isPresent() ? k.withDevices(devices.get()) : k;
                 } else {
                     pods = devices.orElse(PodResolver.NONE);

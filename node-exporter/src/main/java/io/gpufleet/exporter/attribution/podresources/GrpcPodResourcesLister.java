@@ -6,6 +6,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.buffer.UnpooledByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -47,6 +49,11 @@ public final class GrpcPodResourcesLister implements PodResourcesLister {
                 .usePlaintext()
                 .directExecutor()
                 .maxInboundMessageSize(MAX_RESPONSE_BYTES)
+                // One small call per slow pass: unpooled buffers save the pooled allocator's arenas (measured
+                // ~8 MiB of resident memory in the exporter's settings).
+                .withOption(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
+                // grpc asks every transport for TCP keepalive; a unix socket has none, and netty warns on each connect.
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
                 .build();
     }
 
