@@ -46,7 +46,8 @@ public final class NodeExporter implements AutoCloseable {
         this.pods = pods;
         this.publishers = List.copyOf(publishers);
         this.collector = new Collector(source, pods, new HealthEvaluator(settings.health()), clock, settings.collection());
-        this.cache = new ScrapeCache(new SnapshotExposition(settings.metrics()), () -> this.publishers, pods::stats);
+        this.cache = new ScrapeCache(new SnapshotExposition(settings.metrics()), () -> this.publishers, pods::stats,
+                pods::sourceStats);
         this.http = new ExporterHttpServer(settings.bindAddress(), settings.port(), cache, collector::snapshot, clock,
                 settings.collection().interval(), settings.security());
         collector.addListener(cache::update);

@@ -117,6 +117,49 @@ public final class KubernetesPodResolver implements PodResolver {
         return PodResolvers.merge(snapshot.assignedTo(gpu.uuid()), processResolver.podsOf(processes, snapshot));
     }
 
+    /**
+     * This resolver with {@code devices} (the kubelet's PodResources) between its two sources: the assignment
+     * annotation first (it knows the shares of gpufleet's shared GPUs), then {@code devices} (whole devices, and
+     * the containers holding them), then the GPU's processes (used memory, pods no other source names). Refreshing
+     * and closing the result reach both; it reports this resolver's stats and {@code devices}' source stats.
+     */
+    public PodResolver withDevices(PodResolver devices) {
+        Objects.requireNonNull(devices, "devices");
+        KubernetesPodResolver kube = this;
+        return new PodResolver() {
+            @Override
+            public List<PodRef> podsFor(GpuIdentity gpu, List<ProcessReading> processes) {
+                PodIndex snapshot = index;
+                List<PodRef> first = PodResolvers.merge(snapshot.assignedTo(gpu.uuid()), devices.podsFor(gpu, processes));
+                return PodResolvers.merge(first, processResolver.podsOf(processes, snapshot));
+            }
+
+            @Override
+            public java.util.Optional<AttributionStats> stats() {
+                return kube.stats();
+            }
+
+            @Override
+            public List<SourceStats> sourceStats() {
+                return devices.sourceStats();
+            }
+
+            @Override
+            public void refresh() {
+                devices.refresh();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    devices.close();
+                } finally {
+                    kube.close();
+                }
+            }
+        };
+    }
+
     /** The pods known now; for diagnostics. */
     public PodIndex index() {
         return index;

@@ -18,6 +18,17 @@ public interface PodResolver extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /** How each polled source is doing (e.g. the kubelet's PodResources API); empty for resolvers that poll none. */
+    default List<SourceStats> sourceStats() {
+        return List.of();
+    }
+
+    /**
+     * Polls the sources that are polled rather than watched. The collector calls it on its slow pass, off the
+     * regular pass's thread, so it may block for a bounded time; {@link #podsFor} keeps answering meanwhile.
+     */
+    default void refresh() {}
+
     /** Without Kubernetes: no attribution, empty labels. */
     PodResolver NONE = (gpu, processes) -> List.of();
 

@@ -46,6 +46,33 @@ public final class PodResolvers {
             }
 
             @Override
+            public java.util.Optional<AttributionStats> stats() {
+                for (PodResolver r : all) {
+                    java.util.Optional<AttributionStats> s = r.stats();
+                    if (s.isPresent()) return s;
+                }
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public List<SourceStats> sourceStats() {
+                List<SourceStats> out = new ArrayList<>();
+                for (PodResolver r : all) out.addAll(r.sourceStats());
+                return out;
+            }
+
+            @Override
+            public void refresh() {
+                for (PodResolver r : all) {
+                    try {
+                        r.refresh();
+                    } catch (RuntimeException e) {
+                        LOG.warn("refreshing pod resolver {} failed: {}", r, e.toString());
+                    }
+                }
+            }
+
+            @Override
             public void close() {
                 for (PodResolver r : all) {
                     try {

@@ -177,8 +177,13 @@ public final class Collector implements AutoCloseable {
         }
     }
 
-    /** One slow pass over every GPU. */
+    /** One slow pass: polled attribution sources, then every GPU's slow fields. */
     public void collectSlowOnce() {
+        try {
+            pods.refresh();
+        } catch (RuntimeException e) {
+            log.warn("refreshing pod attribution on {} failed: {}", source.node(), e.toString());
+        }
         for (GpuIdentity g : gpus) {
             if (lostByEvent.containsKey(g.index())) continue;
             GpuReading.Builder b = new GpuReading.Builder(g, clock.millis());

@@ -27,7 +27,7 @@ public record ExporterConfig(
         String simulateFaults, String nvmlLibrary, Duration interval, Duration slowInterval, MetricSet metrics,
         String kafkaBootstrap, String kafkaTopic, int kafkaBuffer, String otlpEndpoint, OtlpProtocol otlpProtocol,
         String tlsCert, String tlsKey, String basicAuthUser, String basicAuthPasswordFile, Kubernetes kubernetes,
-        String procRoot, Duration xidWindow, Duration slowdownPersistence) {
+        String procRoot, String podResourcesSocket, Duration xidWindow, Duration slowdownPersistence) {
 
     public enum OtlpProtocol { GRPC, HTTP_PROTOBUF }
 
@@ -77,6 +77,13 @@ public record ExporterConfig(
             Kubernetes.class, "Attribute GPUs to pods through the Kubernetes API (auto: when running in a cluster).");
     public static final ConfigOption<String> PROC_ROOT = ConfigOption.string("proc-root", "/proc",
             "Where to read /proc/<pid>/cgroup for process-to-pod attribution (a host mount in a DaemonSet).");
+    /** The value of {@link #POD_RESOURCES_SOCKET} that turns the kubelet's PodResources API off. */
+    public static final String POD_RESOURCES_OFF = "none";
+    public static final ConfigOption<String> POD_RESOURCES_SOCKET = new ConfigOption<>("pod-resources-socket",
+            ConfigOption.envName("pod-resources-socket"), "/var/lib/kubelet/pod-resources/kubelet.sock",
+            "The kubelet's PodResources socket, polled on the slow pass to attribute whole GPUs to the containers"
+                    + " holding them; used only when the file exists and NVML is read (none: off).",
+            s -> s, s -> s.equals(POD_RESOURCES_OFF) || s.startsWith("/"), "an absolute path or none");
     public static final ConfigOption<Duration> XID_WINDOW = ConfigOption.duration("xid-window", "15m",
             Duration.ofSeconds(1), "How long an XID keeps a GPU degraded or failed after it was last seen.");
     public static final ConfigOption<Duration> SLOWDOWN_PERSISTENCE = ConfigOption.duration("slowdown-persistence",
@@ -86,7 +93,7 @@ public record ExporterConfig(
     public static final List<ConfigOption<?>> OPTIONS = List.of(PORT, BIND_ADDRESS, NODE_NAME, SIMULATE, SIMULATE_NODES,
             SEED, SIMULATE_FAULTS, NVML_LIBRARY, INTERVAL, SLOW_INTERVAL, METRICS, KAFKA_BOOTSTRAP, KAFKA_TOPIC,
             KAFKA_BUFFER, OTLP_ENDPOINT, OTLP_PROTOCOL, TLS_CERT, TLS_KEY, BASIC_AUTH_USER, BASIC_AUTH_PASSWORD_FILE,
-            KUBERNETES, PROC_ROOT, XID_WINDOW, SLOWDOWN_PERSISTENCE);
+            KUBERNETES, PROC_ROOT, POD_RESOURCES_SOCKET, XID_WINDOW, SLOWDOWN_PERSISTENCE);
 
     /** The option naming the properties file. */
     public static final String CONFIG_FILE_OPTION = "config";
@@ -154,6 +161,7 @@ public record ExporterConfig(
                 TLS_KEY.parse(raw.get("tls-key")), BASIC_AUTH_USER.parse(raw.get("basic-auth-user")),
                 BASIC_AUTH_PASSWORD_FILE.parse(raw.get("basic-auth-password-file")),
                 KUBERNETES.parse(raw.get("kubernetes")), PROC_ROOT.parse(raw.get("proc-root")),
+                POD_RESOURCES_SOCKET.parse(raw.get("pod-resources-socket")),
                 XID_WINDOW.parse(raw.get("xid-window")), SLOWDOWN_PERSISTENCE.parse(raw.get("slowdown-persistence")));
         c.crossCheck();
         return c;
@@ -204,6 +212,11 @@ public record ExporterConfig(
 
     public boolean basicAuth() {
         return !basicAuthUser.isBlank();
+    }
+
+    /** The kubelet's PodResources socket to poll, or empty when the option is {@value #POD_RESOURCES_OFF}. */
+    public Optional<Path> podResourcesSocketPath() {
+        return podResourcesSocket.equals(POD_RESOURCES_OFF) ? Optional.empty() : Optional.of(Path.of(podResourcesSocket));
     }
 
     /** Whether Kubernetes attribution should run, given the environment. */

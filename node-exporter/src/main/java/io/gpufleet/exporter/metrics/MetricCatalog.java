@@ -140,5 +140,9 @@ public final class MetricCatalog {
     public static final String KUBERNETES_PODS = "gpufleet_exporter_kubernetes_pods";
     public static final String ANNOTATION_ERRORS = "gpufleet_exporter_assignment_annotation_errors";
     public static final String UNATTRIBUTED_PROCESSES = "gpufleet_exporter_unattributed_processes";
+    /** Per polled attribution source ({@code source} label, e.g. podresources). */
+    public static final String ATTRIBUTION_ERRORS = "gpufleet_exporter_attribution_errors";
+    public static final String ATTRIBUTION_CONNECTED = "gpufleet_exporter_attribution_connected";
+    public static final String ATTRIBUTION_PODS = "gpufleet_exporter_attribution_pods";
     public static final String DCGM_XID = "DCGM_FI_DEV_XID_ERRORS";
 }

@@ -45,6 +45,7 @@ public final class ScrapeCache {
     private final SnapshotExposition exposition;
     private final Supplier<List<MetricsPublisher>> publishers;
     private final Supplier<java.util.Optional<io.gpufleet.exporter.attribution.AttributionStats>> attribution;
+    private final Supplier<List<io.gpufleet.exporter.attribution.SourceStats>> sources;
     private volatile Rendered current;
 
     /** The renderings of one snapshot; lazily filled slots are guarded by the instance's monitor. */
@@ -82,14 +83,22 @@ public final class ScrapeCache {
     /** @param attribution how pod attribution is doing, exposed with the exporter's own metrics */
     public ScrapeCache(SnapshotExposition exposition, Supplier<List<MetricsPublisher>> publishers,
                        Supplier<java.util.Optional<io.gpufleet.exporter.attribution.AttributionStats>> attribution) {
+        this(exposition, publishers, attribution, List::of);
+    }
+
+    /** @param sources how each polled attribution source is doing (e.g. the kubelet's PodResources API) */
+    public ScrapeCache(SnapshotExposition exposition, Supplier<List<MetricsPublisher>> publishers,
+                       Supplier<java.util.Optional<io.gpufleet.exporter.attribution.AttributionStats>> attribution,
+                       Supplier<List<io.gpufleet.exporter.attribution.SourceStats>> sources) {
         this.exposition = exposition;
         this.publishers = publishers;
         this.attribution = attribution;
+        this.sources = sources;
     }
 
     /** Renders a new snapshot; call from the collection loop after each pass. */
     public void update(NodeSnapshot s) {
-        MetricSnapshots ms = exposition.render(s, publishers.get(), attribution.get());
+        MetricSnapshots ms = exposition.render(s, publishers.get(), attribution.get(), sources.get());
         current = new Rendered(s.sequence(), ms, write(TEXT::write, ms));
     }
 

@@ -2,6 +2,7 @@ package io.gpufleet.exporter.metrics;
 
 import io.gpufleet.exporter.attribution.AttributionStats;
 import io.gpufleet.exporter.attribution.PodRef;
+import io.gpufleet.exporter.attribution.SourceStats;
 import io.gpufleet.exporter.collect.GpuState;
 import io.gpufleet.exporter.collect.NodeSnapshot;
 import io.gpufleet.exporter.collect.XidStat;
@@ -98,6 +99,11 @@ public final class SnapshotExposition {
 
     public MetricSnapshots render(NodeSnapshot s, List<MetricsPublisher> publishers,
                                   java.util.Optional<AttributionStats> attribution) {
+        return render(s, publishers, attribution, List.of());
+    }
+
+    public MetricSnapshots render(NodeSnapshot s, List<MetricsPublisher> publishers,
+                                  java.util.Optional<AttributionStats> attribution, List<SourceStats> sources) {
         Families fam = new Families();
         List<InfoDataPointSnapshot> info = new ArrayList<>(s.gpus().size());
         for (GpuState g : s.gpus()) {
@@ -118,6 +124,7 @@ public final class SnapshotExposition {
         if (set.includesNative()) writeTopology(fam, s);
         writeSelf(fam, s, publishers);
         attribution.ifPresent(a -> writeAttribution(fam, s.node(), a));
+        for (SourceStats src : sources) writeSource(fam, s.node(), src);
         List<MetricSnapshot> all = fam.build();
         if (!info.isEmpty()) all.add(new InfoSnapshot(new MetricMetadata("gpufleet_gpu", "Static identity of each GPU."), info));
         return new MetricSnapshots(all);
@@ -311,6 +318,16 @@ public final class SnapshotExposition {
                 a.annotationParseErrors());
         fam.counter(MetricCatalog.UNATTRIBUTED_PROCESSES, "GPU processes that mapped to no known pod.", node,
                 a.processesWithoutPod());
+    }
+
+    private static void writeSource(Families fam, String nodeName, SourceStats src) {
+        Labels l = Labels.of("node", nodeName, "source", src.source());
+        fam.counter(MetricCatalog.ATTRIBUTION_ERRORS, "Failed polls of each attribution source (the last answer stays).",
+                l, src.errors());
+        fam.gauge(MetricCatalog.ATTRIBUTION_CONNECTED, "1 when the attribution source's last poll succeeded.", l,
+                src.connected() ? 1 : 0);
+        fam.gauge(MetricCatalog.ATTRIBUTION_PODS, "Pods holding GPUs in the attribution source's last good answer.", l,
+                src.pods());
     }
 
     private static long[] counts(NvLinkReading l) {

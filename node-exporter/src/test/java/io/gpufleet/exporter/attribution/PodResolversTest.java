@@ -119,4 +119,37 @@ class PodResolversTest {
             assertTrue(seen.stream().filter(s -> unassigned.containsKey(s.pod())).toList().equals(tail), label);
         }
     }
+
+    @Test
+    void composeForwardsStatsPollsAndSourceStats() {
+        AtomicInteger polls = new AtomicInteger();
+        AttributionStats kube = new AttributionStats(true, true, 0, 2, 1, 0, 0, 0, 0, 0);
+        PodResolver informer = new PodResolver() {
+            public List<PodRef> podsFor(GpuIdentity gpu, List<io.gpufleet.exporter.source.ProcessReading> p) {
+                return List.of();
+            }
+
+            public java.util.Optional<AttributionStats> stats() {
+                return java.util.Optional.of(kube);
+            }
+        };
+        PodResolver polled = new PodResolver() {
+            public List<PodRef> podsFor(GpuIdentity gpu, List<io.gpufleet.exporter.source.ProcessReading> p) {
+                return List.of();
+            }
+
+            public List<SourceStats> sourceStats() {
+                return List.of(new SourceStats("podresources", false, 4, 0));
+            }
+
+            public void refresh() {
+                if (polls.incrementAndGet() > 0) throw new IllegalStateException("kubelet away");
+            }
+        };
+        PodResolver both = PodResolvers.compose(PodResolver.NONE, polled, informer);
+        both.refresh();
+        assertEquals(1, polls.get(), "a throwing refresh is contained");
+        assertEquals(java.util.Optional.of(kube), both.stats());
+        assertEquals(List.of(new SourceStats("podresources", false, 4, 0)), both.sourceStats());
+    }
 }

@@ -119,4 +119,46 @@ class ProcessAttributionTest {
         api.delete("ml", "gone");
         assertTrue(eventually(WAIT, () -> resolver.podsFor(GPU0, procs).isEmpty()));
     }
+
+    @Test
+    void kubeletDevicesComeBetweenAnnotationsAndProcesses() throws Exception {
+        // Shared GPU0: the annotation knows the share; the device plugin's answer for the same pod adds nothing.
+        api.create(pod("ml", "shared", NODE, assignment("infer", share(GPU0.uuid(), 0, 8192, 250)), "infer").build());
+        // Whole GPU1: "busy" runs a process on it, "idle" holds it and runs nothing (time-sliced, so both do).
+        Pod busy = api.create(withGpuContainer(pod("vision", "busy", NODE, null), "cuda", CUDA_ID, 1).build());
+        api.create(withGpuContainer(pod("vision", "idle", NODE, null), "cuda", TRAIN_ID, 1).build());
+        writeCgroup(proc, 5001, uid(busy), CUDA_ID);
+        assertTrue(eventually(WAIT, () -> resolver.currentStats().podsOnNode() == 3));
+
+        java.util.concurrent.atomic.AtomicInteger refreshes = new java.util.concurrent.atomic.AtomicInteger();
+        PodResolver devices = new PodResolver() {
+            @Override
+            public List<PodRef> podsFor(GpuIdentity gpu, List<ProcessReading> processes) {
+                if (gpu.equals(GPU0)) return List.of(new PodRef("ml", "shared", "infer", 0, 1000, -1));
+                return List.of(new PodRef("vision", "busy", "cuda", 0, 0, -1), new PodRef("vision", "idle", "cuda", 0, 0, -1));
+            }
+
+            @Override
+            public List<SourceStats> sourceStats() {
+                return List.of(new SourceStats("podresources", true, 0, 3));
+            }
+
+            @Override
+            public void refresh() {
+                refreshes.incrementAndGet();
+            }
+        };
+        PodResolver all = resolver.withDevices(devices);
+
+        assertEquals(List.of(new PodRef("ml", "shared", "infer", 8192 * MIB, 250, -1)), all.podsFor(GPU0, List.of()),
+                "the annotation's share wins over the whole device the plugin reports");
+        assertEquals(List.of(new PodRef("vision", "busy", "cuda", 0, 0, 3072 * MIB),
+                        new PodRef("vision", "idle", "cuda", 0, 0, -1)),
+                all.podsFor(GPU1, List.of(new ProcessReading(5001, 3072 * MIB))),
+                "the idle pod shows although it runs nothing; the busy one gets its processes' memory");
+        all.refresh();
+        assertEquals(1, refreshes.get());
+        assertEquals(List.of(new SourceStats("podresources", true, 0, 3)), all.sourceStats());
+        assertEquals(3, all.stats().orElseThrow().podsOnNode(), "the informer's stats stay");
+    }
 }

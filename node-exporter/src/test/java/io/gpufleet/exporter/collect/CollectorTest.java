@@ -137,6 +137,34 @@ class CollectorTest {
     }
 
     @Test
+    void polledAttributionSourcesAreRefreshedOnTheSlowPassOnly() {
+        java.util.concurrent.atomic.AtomicInteger refreshes = new java.util.concurrent.atomic.AtomicInteger();
+        PodResolver polled = new PodResolver() {
+            @Override
+            public List<PodRef> podsFor(io.gpufleet.exporter.source.GpuIdentity gpu,
+                                        List<io.gpufleet.exporter.source.ProcessReading> processes) {
+                return List.of();
+            }
+
+            @Override
+            public void refresh() {
+                if (refreshes.incrementAndGet() == 2) throw new IllegalStateException("kubelet exploded");
+            }
+        };
+        Collector c = collector(polled);
+        c.collectOnce();
+        c.collectOnce();
+        assertEquals(0, refreshes.get(), "scrapes and regular passes never poll");
+        c.collectSlowOnce();
+        c.collectSlowOnce();
+        source.set(2, GpuField.PCIE_TX_BYTES_PER_SECOND, 1024.0);
+        c.collectSlowOnce();
+        assertEquals(3, refreshes.get());
+        assertEquals(1024.0, c.collectOnce().gpus().get(2).reading().value(GpuField.PCIE_TX_BYTES_PER_SECOND),
+                "a failing refresh does not stop the slow pass");
+    }
+
+    @Test
     void eccEventsAreCounted() {
         Collector c = collector(PodResolver.NONE);
         c.recordEvents(List.of(new GpuEvent(0, "u", GpuEvent.Kind.DOUBLE_BIT_ECC, 0, 1),

@@ -28,6 +28,17 @@ class ExporterConfigTest {
     }
 
     @Test
+    void podResourcesSocketDefaultsToTheKubeletsAndNoneTurnsItOff() {
+        assertEquals(java.util.Optional.of(Path.of("/var/lib/kubelet/pod-resources/kubelet.sock")),
+                ExporterConfig.defaults().podResourcesSocketPath());
+        assertEquals(java.util.Optional.empty(), ExporterConfig.resolve(Map.of(),
+                Map.of("GPUFLEET_EXPORTER_POD_RESOURCES_SOCKET", "none")).podResourcesSocketPath());
+        assertEquals(java.util.Optional.of(Path.of("/host/kubelet/pod-resources/kubelet.sock")), ExporterConfig.resolve(
+                Map.of("pod-resources-socket", "/host/kubelet/pod-resources/kubelet.sock"), Map.of())
+                .podResourcesSocketPath());
+    }
+
+    @Test
     void flagsBeatEnvironmentWhichBeatsTheFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("exporter.properties");
         Files.writeString(f, "port=9500\ninterval=2s\nmetrics=dcgm\nseed=7\n");
@@ -53,6 +64,7 @@ class ExporterConfigTest {
         assertOption("basic-auth-password-file", Map.of("basic-auth-user", "prom"), "both");
         assertOption("simulate-nodes", Map.of("simulate-nodes", "4"), "--simulate");
         assertOption("slow-interval", Map.of("interval", "5s", "slow-interval", "1s"), "shorter");
+        assertOption("pod-resources-socket", Map.of("pod-resources-socket", "kubelet.sock"), "absolute path or none");
         assertOption("frobnicate", Map.of("frobnicate", "1"), "unknown option");
         Path f = dir.resolve("bad.properties");
         Files.writeString(f, "prot=9400\n");

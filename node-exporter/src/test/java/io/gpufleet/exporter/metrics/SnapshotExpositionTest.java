@@ -154,6 +154,21 @@ class SnapshotExpositionTest {
     }
 
     @Test
+    void polledAttributionSourcesAreExposedBySource() {
+        var src = new io.gpufleet.exporter.attribution.SourceStats("podresources", false, 7, 3);
+        ScrapeCache cache = new ScrapeCache(new SnapshotExposition(MetricSet.DCGM), List::of,
+                java.util.Optional::empty, () -> List.of(src));
+        cache.update(snapshot());
+        TextExposition t = TextExposition.parse(new String(cache.get(ScrapeCache.Format.PROMETHEUS_TEXT, false),
+                StandardCharsets.UTF_8));
+        assertEquals(7, t.value("gpufleet_exporter_attribution_errors_total", "source", "podresources"));
+        assertEquals(0, t.value("gpufleet_exporter_attribution_connected", "source", "podresources"));
+        assertEquals(3, t.value("gpufleet_exporter_attribution_pods", "source", "podresources"));
+        assertTrue(TextExposition.parse(text(MetricSet.NATIVE, snapshot(), List.of()))
+                .all("gpufleet_exporter_attribution_errors_total").isEmpty(), "nothing without a polled source");
+    }
+
+    @Test
     void openMetricsAndGzipVariantsAreConsistent() throws Exception {
         ScrapeCache cache = new ScrapeCache(new SnapshotExposition(MetricSet.BOTH), List::of);
         assertNull(cache.get(ScrapeCache.Format.PROMETHEUS_TEXT, false));

@@ -4,6 +4,7 @@ import io.gpufleet.exporter.NodeExporter;
 import io.gpufleet.exporter.attribution.AttributionConfig;
 import io.gpufleet.exporter.attribution.KubernetesPodResolver;
 import io.gpufleet.exporter.attribution.PodResolver;
+import io.gpufleet.exporter.attribution.podresources.PodResourcesResolver;
 import io.gpufleet.exporter.collect.CollectorSettings;
 import io.gpufleet.exporter.config.ConfigException;
 import io.gpufleet.exporter.config.ExporterConfig;
@@ -98,10 +99,23 @@ public final class ExporterRuntime implements AutoCloseable {
             } else {
                 GpuSource nvml = openNvml(config, clock);
                 boolean kube = config.kubernetesEnabled(System.getenv());
-                PodResolver pods = kube
-                        ? KubernetesPodResolver.startFromEnvironment(new AttributionConfig(config.nodeName(),
-                                Path.of(config.procRoot()), AttributionConfig.DEFAULT_PID_CACHE_EXPIRY))
-                        : PodResolver.NONE;
+                // Checked before anything gRPC loads: off a Kubernetes node the socket is absent and costs nothing.
+                java.util.Optional<PodResolver> devices = config.podResourcesSocketPath().flatMap(socket ->
+                        PodResourcesResolver.openIfPresent(socket, PodResourcesResolver.DEFAULT_TIMEOUT));
+                PodResolver pods;
+                if (kube) {
+                    KubernetesPodResolver k;
+                    try {
+                        k = KubernetesPodResolver.startFromEnvironment(new AttributionConfig(config.nodeName(),
+                                Path.of(config.procRoot()), AttributionConfig.DEFAULT_PID_CACHE_EXPIRY));
+                    } catch (RuntimeException e) {
+                        devices.ifPresent(PodResolver::close);
+                        throw e;
+                    }
+                    pods = devices.isPresent() ? k.withDevices(devices.get()) : k;
+                } else {
+                    pods = devices.orElse(PodResolver.NONE);
+                }
                 if (kube) annotator = annotateNode(config.nodeName(), nvml);
                 started.add(exporter(config, nvml, pods, base, config.port(), clock).start());
             }

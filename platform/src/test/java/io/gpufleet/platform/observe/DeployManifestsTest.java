@@ -233,6 +233,31 @@ class DeployManifestsTest {
     }
 
     @Test
+    void theExportersHostPathsBackItsPathFlagsReadOnly() {
+        DaemonSet ds = typed(DaemonSet.class).stream()
+                .filter(d -> d.getMetadata().getName().equals("gpufleet-exporter")).findFirst().orElseThrow();
+        var spec = ds.getSpec().getTemplate().getSpec();
+        Container c = spec.getContainers().get(0);
+        Map<String, io.fabric8.kubernetes.api.model.HostPathVolumeSource> hostPaths = new HashMap<>();
+        for (var v : spec.getVolumes()) if (v.getHostPath() != null) hostPaths.put(v.getName(), v.getHostPath());
+        // flag → host path it must reach, and the hostPath type that makes a missing one fail the pod visibly
+        Map<String, String[]> flags = Map.of("--proc-root", new String[]{"/proc", null},
+                "--pod-resources-socket", new String[]{"/var/lib/kubelet/pod-resources", "Directory"});
+        for (var f : flags.entrySet()) {
+            int i = c.getArgs().indexOf(f.getKey());
+            assertTrue(i >= 0, "exporter sets " + f.getKey());
+            String path = c.getArgs().get(i + 1);
+            var mount = c.getVolumeMounts().stream().filter(m -> path.startsWith(m.getMountPath())).findFirst()
+                    .orElseThrow(() -> new AssertionError(f.getKey() + " " + path + " lies under no volume mount"));
+            assertEquals(Boolean.TRUE, mount.getReadOnly(), mount.getName() + " is read-only");
+            var host = hostPaths.get(mount.getName());
+            assertNotNull(host, mount.getName() + " is a hostPath");
+            assertEquals(f.getValue()[0], host.getPath(), mount.getName());
+            assertEquals(f.getValue()[1], host.getType(), mount.getName() + " type");
+        }
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void serviceMonitorsScrapeNamedPortsAsTheJobsTheRulesAndDashboardsRead() {
         Set<String> jobs = new TreeSet<>();
