@@ -129,8 +129,12 @@ public final class PyTorchJobResizer implements TrainingTargets {
                         + "%d placeable new, %d preempted, %d waiting, %d GPUs wanted by serving)%s",
                 ns, policy.name(), name, spec.workers(), d.workers(), d.reason(), lo, hi, spec.elasticMin(), spec.elasticMax(),
                 spec.gpusPerWorker(), Math.max(0, placeable), preempted, waiting, gpusWanted, free.isEmpty() ? "; free GPUs unknown" : "");
+        // A pass that changes nothing is logged at debug: a controller every few seconds would drown the log.
+        if (!d.resize(spec.workers())) {
+            LOG.debug(line);
+            return new Result(remaining, 0);
+        }
         LOG.info(line);
-        if (!d.resize(spec.workers())) return new Result(remaining, 0);
         if (dryRun) {
             LOG.info("dry-run: would resize {}/{} to {} workers", ns, name, d.workers());
             return new Result(remaining, released);
