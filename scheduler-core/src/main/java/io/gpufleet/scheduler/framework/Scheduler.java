@@ -164,6 +164,8 @@ public final class Scheduler implements FrameworkHandle {
 
     @Override
     public Rejection tryNode(CycleState cycle, Request r, NodeState node) {
+        // Preemption plans must not count on nodes held for a starving gang, as the cycle would refuse them.
+        if (heldForGang(node.id(), r)) return RESERVED;
         for (FilterPlugin f : filters) {
             Rejection why = f.filter(cycle, r, node);
             if (why != null) return why;
@@ -305,6 +307,12 @@ public final class Scheduler implements FrameworkHandle {
         if (reservedNodes == null) return out;
         for (int id = 0; id < reservedNodes.length; id++) if (reservedNodes[id]) out.add(state.node(id).name());
         return out;
+    }
+
+    /** Whether node {@code id} is reserved for a starving gang that {@code r} (a GPU pod) is not part of. */
+    private boolean heldForGang(int id, Request r) {
+        return reservedNodes != null && r.gpuCount() > 0 && id < reservedNodes.length && reservedNodes[id]
+                && !blockingGang.equals(r.podGroup());
     }
 
     /** Ends a reservation; work that backed off because of it may start at once. */
@@ -474,8 +482,7 @@ public final class Scheduler implements FrameworkHandle {
             if (id >= n) id -= n;
             NodeState node = state.node(id);
             visited++;
-            Rejection why = gpu && reservedNodes != null && id < reservedNodes.length && reservedNodes[id]
-                    && !blockingGang.equals(r.podGroup()) ? RESERVED : null;
+            Rejection why = heldForGang(id, r) ? RESERVED : null;
             for (int f = 0; why == null && f < filters.length; f++) why = filters[f].filter(cycle, r, node);
             int mask = 0;
             if (why == null && gpu) {

@@ -182,6 +182,12 @@ class GangSchedulingTest {
         Decision onReserved = sch.schedule(Request.builder("late2").gpus(1).build());
         assertFalse(onReserved.placed());
         assertTrue(onReserved.explain().contains("reserved for a starving gang"), onReserved.explain());
+        Request probe = Request.builder("probe").gpus(1).build();
+        assertEquals("gang", sch.tryNode(new io.gpufleet.scheduler.framework.CycleState(probe), probe, s.node("a")).plugin(),
+                "preemption's node test refuses reserved nodes too");
+        Request member = Request.builder("G-probe").gpus(1).podGroup("G").build();
+        assertNull(sch.tryNode(new io.gpufleet.scheduler.framework.CycleState(member), member, s.node("a")),
+                "the gang's own pods may use its reserved nodes");
 
         sch.delete("s0");
         sch.delete("s1");
