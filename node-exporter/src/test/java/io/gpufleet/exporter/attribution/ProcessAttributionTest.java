@@ -1,6 +1,6 @@
 package io.gpufleet.exporter.attribution;
 
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import static io.gpufleet.exporter.attribution.MockApi.NODE;
 import static io.gpufleet.exporter.attribution.MockApi.assignment;
 import static io.gpufleet.exporter.attribution.MockApi.eventually;
@@ -40,7 +40,7 @@ class ProcessAttributionTest {
     @TempDir
     Path proc;
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T12:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T12:00:00Z"));
     private MockApi api;
     private KubernetesPodResolver resolver;
 

@@ -1,6 +1,6 @@
 package io.gpufleet.exporter.attribution;
 
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +24,7 @@ class ProcessPodMapperTest {
     @TempDir
     Path proc;
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T12:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T12:00:00Z"));
 
     static void writeCgroup(Path proc, long pid, String uid, String containerId) throws IOException {
         Path dir = proc.resolve(Long.toString(pid));

@@ -11,7 +11,7 @@ import io.gpufleet.exporter.health.HealthPolicy;
 import io.gpufleet.exporter.health.HealthStatus;
 import io.gpufleet.exporter.source.GpuEvent;
 import io.gpufleet.exporter.source.GpuField;
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.exporter.source.ScriptedGpuSource;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class CollectorTest {
-    private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    private final ManualClock clock = new ManualClock(1_700_000_000_000L);
     private final ScriptedGpuSource source = new ScriptedGpuSource("node-a", 4, clock);
 
     private Collector collector(PodResolver pods) {

@@ -14,7 +14,7 @@ import io.gpufleet.exporter.metrics.SnapshotExposition;
 import io.gpufleet.exporter.source.GpuEvent;
 import io.gpufleet.exporter.source.GpuField;
 import io.gpufleet.exporter.source.GpuPair;
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.exporter.source.NvLinkReading;
 import io.gpufleet.exporter.source.PathLevel;
 import io.gpufleet.exporter.source.ProcessReading;
@@ -43,7 +43,7 @@ class PromtoolCheckMetricsTest {
     @ParameterizedTest
     @EnumSource(MetricSet.class)
     void promtoolAcceptsTheExposition(MetricSet set) throws Exception {
-        MutableClock clock = new MutableClock(1_700_000_000_000L);
+        ManualClock clock = new ManualClock(1_700_000_000_000L);
         ScriptedGpuSource src = new ScriptedGpuSource("node-p", 4, clock);
         for (int i = 0; i < 4; i++) {
             for (GpuField f : GpuField.values()) src.set(i, f, f.ordinal() + i);
@@ -66,7 +66,7 @@ class PromtoolCheckMetricsTest {
     @ParameterizedTest
     @EnumSource(MetricSet.class)
     void promtoolAcceptsTheSimulatedFleet(MetricSet set) throws Exception {
-        MutableClock clock = new MutableClock(1_700_000_000_000L);
+        ManualClock clock = new ManualClock(1_700_000_000_000L);
         try (SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withNodes(8), clock)) {
             fleet.startWork("sim-node-00", 1, new Workload("ml", "train-0", "main", 0.9, 20L << 30));
             fleet.startWork("sim-node-00", 2, new Workload("ml", "a", "main", 0.3, 4L << 30, 8L << 30, 250));

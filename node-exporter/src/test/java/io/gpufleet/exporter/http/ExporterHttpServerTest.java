@@ -10,7 +10,7 @@ import io.gpufleet.exporter.collect.CollectorSettings;
 import io.gpufleet.exporter.health.HealthPolicy;
 import io.gpufleet.exporter.metrics.MetricSet;
 import io.gpufleet.exporter.metrics.TextExposition;
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.exporter.source.ScriptedGpuSource;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,7 +35,7 @@ class ExporterHttpServerTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private static NodeExporter exporter(ExporterHttpServer.Security security) throws Exception {
-        MutableClock clock = new MutableClock(System.currentTimeMillis());
+        ManualClock clock = new ManualClock(System.currentTimeMillis());
         var settings = new NodeExporter.Settings("127.0.0.1", 0,
                 new CollectorSettings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(20)),
                 MetricSet.BOTH, HealthPolicy.DEFAULT, security);

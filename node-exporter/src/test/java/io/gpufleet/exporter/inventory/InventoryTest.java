@@ -18,7 +18,7 @@ import io.gpufleet.exporter.sim.SimulationConfig;
 import io.gpufleet.exporter.source.GpuIdentity;
 import io.gpufleet.exporter.source.GpuPair;
 import io.gpufleet.exporter.source.GpuReading;
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.exporter.source.PathLevel;
 import io.gpufleet.exporter.source.Topology;
 import java.util.HashMap;
@@ -30,7 +30,7 @@ class InventoryTest {
 
     @Test
     void nvlinkPeersMemoryAndPcieSwitchesComeFromWhatTheExporterRead() {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         try (SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withNodes(3), clock)) {
             SimulatedNode nvswitch = fleet.nodes().get(0); // 8x H100 on NVSwitch
             Map<Integer, GpuReading> readings = new HashMap<>();

@@ -15,7 +15,7 @@ import io.gpufleet.exporter.publish.MetricsPublisher;
 import io.gpufleet.exporter.source.GpuEvent;
 import io.gpufleet.exporter.source.GpuField;
 import io.gpufleet.exporter.source.GpuPair;
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.exporter.source.NvLinkReading;
 import io.gpufleet.exporter.source.PathLevel;
 import io.gpufleet.exporter.source.ProcessReading;
@@ -26,7 +26,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SnapshotExpositionTest {
-    private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    private final ManualClock clock = new ManualClock(1_700_000_000_000L);
 
     private NodeSnapshot snapshot() {
         ScriptedGpuSource src = new ScriptedGpuSource("node-a", 2, clock)

@@ -1,6 +1,6 @@
 package io.gpufleet.exporter.sim;
 
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +18,7 @@ class FaultInjectionTest {
     private static final long MIB = 1L << 20;
     private static final Duration NO_WAIT = Duration.ZERO;
 
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock();
     // sim-node-00: H100 (row remapping, recovery action); sim-node-03: V100 (page retirement);
     // sim-node-05: T4 (no NVLink, no memory temperature)
     private final SimulatedFleet fleet = SimulatedFleet.create(

@@ -1,6 +1,6 @@
 package io.gpufleet.exporter.sim;
 
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -19,7 +19,7 @@ class NodeShapeTest {
     private static SimulatedNode node(String spec) {
         SimulationConfig c = SimulationConfig.defaults().withBackgroundLoad(false)
                 .withNodeSpecs(List.of(NodeSpec.parse(spec, 8)));
-        return SimulatedFleet.create(c, new MutableClock()).nodes().get(0);
+        return SimulatedFleet.create(c, new ManualClock()).nodes().get(0);
     }
 
     private static PathLevel level(Topology t, int a, int b) {

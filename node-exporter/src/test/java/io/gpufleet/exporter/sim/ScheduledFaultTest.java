@@ -1,6 +1,6 @@
 package io.gpufleet.exporter.sim;
 
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,7 +72,7 @@ class ScheduledFaultTest {
 
     @Test
     void scheduledFaultsFireAtTheirOffsetWhateverTheReadCadence() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         long start = clock.millis();
         SimulationConfig config = SimulationConfig.defaults().withNodes(4).withBackgroundLoad(false)
                 .withFaults(ScheduledFault.parseList("30s:sim-node-03:2:xid=79,45s:sim-node-00:1:ecc_dbe"));
@@ -119,7 +119,7 @@ class ScheduledFaultTest {
     }
 
     private static List<GpuEvent> randomRun(long seed) throws InterruptedException {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withSeed(seed).withNodes(4)
                 .withRandomFaultsPerNodeHour(20), clock);
         List<GpuEvent> out = new ArrayList<>();
@@ -132,7 +132,7 @@ class ScheduledFaultTest {
 
     @Test
     void randomLastingFaultsAreRepairedLater() {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withSeed(3).withNodes(2)
                 .withRandomFaultsPerNodeHour(60), clock);
         int maxLost = 0;

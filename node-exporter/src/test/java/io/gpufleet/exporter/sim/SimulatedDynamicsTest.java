@@ -1,6 +1,6 @@
 package io.gpufleet.exporter.sim;
 
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class SimulatedDynamicsTest {
     private static final long GIB = 1L << 30;
 
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock();
     // node 0 of the default mix: 8x H100 on NVSwitch
     private final SimulatedFleet fleet = SimulatedFleet.create(
             SimulationConfig.defaults().withNodes(2).withBackgroundLoad(false), clock);
@@ -149,7 +149,7 @@ class SimulatedDynamicsTest {
 
     @Test
     void backgroundLoadMakesAnIdleFleetLookAlive() {
-        MutableClock c = new MutableClock();
+        ManualClock c = new ManualClock();
         SimulatedFleet bg = SimulatedFleet.create(SimulationConfig.defaults().withNodes(4), c);
         c.advance(Duration.ofMinutes(2));
         int busy = 0;

@@ -1,6 +1,6 @@
 package io.gpufleet.exporter.sim;
 
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,7 +24,7 @@ class SimulatedFleetTest {
 
     @Test
     void defaultFleetIsSixteenNodesOfEightMixedGpus() {
-        SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults(), new MutableClock());
+        SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults(), new ManualClock());
         assertEquals(16, fleet.nodes().size());
         assertEquals(128, fleet.gpuCount());
         assertEquals("sim-node-00", fleet.nodes().get(0).node());
@@ -55,8 +55,8 @@ class SimulatedFleetTest {
 
     @Test
     void differentSeedsGiveDifferentUuidsAndNoise() {
-        SimulatedFleet a = SimulatedFleet.create(SimulationConfig.defaults().withSeed(1), new MutableClock());
-        SimulatedFleet b = SimulatedFleet.create(SimulationConfig.defaults().withSeed(2), new MutableClock());
+        SimulatedFleet a = SimulatedFleet.create(SimulationConfig.defaults().withSeed(1), new ManualClock());
+        SimulatedFleet b = SimulatedFleet.create(SimulationConfig.defaults().withSeed(2), new ManualClock());
         for (int n = 0; n < a.nodes().size(); n++) {
             for (int g = 0; g < a.nodes().get(n).gpus().size(); g++) {
                 assertNotEquals(a.nodes().get(n).gpus().get(g).uuid(), b.nodes().get(n).gpus().get(g).uuid());
@@ -67,8 +67,8 @@ class SimulatedFleetTest {
 
     @Test
     void readingsDoNotDependOnHowOftenOtherGpusAreRead() {
-        MutableClock c1 = new MutableClock();
-        MutableClock c2 = new MutableClock();
+        ManualClock c1 = new ManualClock();
+        ManualClock c2 = new ManualClock();
         SimulatedNode n1 = SimulatedFleet.create(SimulationConfig.defaults().withNodes(1), c1).nodes().get(0);
         SimulatedNode n2 = SimulatedFleet.create(SimulationConfig.defaults().withNodes(1), c2).nodes().get(0);
         for (int s = 0; s < 30; s++) {
@@ -83,7 +83,7 @@ class SimulatedFleetTest {
 
     /** Runs a fixed script of clock steps, work and faults, and collects every reading. */
     private static List<GpuReading> trace(long seed) {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         SimulationConfig config = SimulationConfig.defaults().withSeed(seed).withNodes(3)
                 .withRandomFaultsPerNodeHour(30)
                 .withFaults(List.of(ScheduledFault.parse("20s:sim-node-01:3:thermal=30s")));
@@ -106,7 +106,7 @@ class SimulatedFleetTest {
     void gpusPerNodeBuildsLargeNodesOfNvSwitchIslands() {
         SimulationConfig config = SimulationConfig.defaults().withNodes(1).withGpusPerNode(64)
                 .withModels(List.of(GpuModel.H100_SXM_80GB));
-        SimulatedNode node = SimulatedFleet.create(config, new MutableClock()).nodes().get(0);
+        SimulatedNode node = SimulatedFleet.create(config, new ManualClock()).nodes().get(0);
         assertEquals(64, node.gpus().size());
         assertEquals(64 * 63 / 2, node.topology().pairs().size());
         assertEquals(PathLevel.NV, node.topology().between(8, 15).orElseThrow().level());
@@ -124,7 +124,7 @@ class SimulatedFleetTest {
     void explicitNodeSpecsOverrideTheMix() {
         SimulationConfig config = SimulationConfig.defaults().withNodeSpecs(List.of(
                 NodeSpec.parse("t4x1", 8), NodeSpec.parse("v100-32gbx4", 8), NodeSpec.parse("l4x4/pcie-switch", 8)));
-        SimulatedFleet fleet = SimulatedFleet.create(config, new MutableClock());
+        SimulatedFleet fleet = SimulatedFleet.create(config, new ManualClock());
         assertEquals(3, fleet.nodes().size());
         assertEquals(new NodeSpec(GpuModel.T4_16GB, 1, NodeShape.SINGLE), fleet.nodes().get(0).spec());
         assertEquals(new NodeSpec(GpuModel.V100_SXM2_32GB, 4, NodeShape.NVLINK_PAIRS), fleet.nodes().get(1).spec());

@@ -1,6 +1,6 @@
 package io.gpufleet.exporter.sim;
 
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +33,7 @@ class SimulationHttpHandlerTest {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock();
     private final SimulatedFleet fleet = SimulatedFleet.create(
             SimulationConfig.defaults().withNodes(4).withBackgroundLoad(false), clock);
     private HttpServer server;

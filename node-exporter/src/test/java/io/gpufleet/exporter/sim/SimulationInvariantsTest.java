@@ -1,6 +1,6 @@
 package io.gpufleet.exporter.sim;
 
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -41,7 +41,7 @@ class SimulationInvariantsTest {
 
     private static void runCase(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        MutableClock clock = new MutableClock(1_700_000_000_000L + rnd.nextLong(1_000_000_000L));
+        ManualClock clock = new ManualClock(1_700_000_000_000L + rnd.nextLong(1_000_000_000L));
         List<GpuModel> models = List.of(GpuModel.values()[rnd.nextInt(GpuModel.values().length)],
                 GpuModel.values()[rnd.nextInt(GpuModel.values().length)]);
         SimulationConfig config = SimulationConfig.defaults().withSeed(seed).withNodes(2)

@@ -1,5 +1,6 @@
 package io.gpufleet.scheduler.bench;
 
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.scheduler.Schedulers;
 import io.gpufleet.scheduler.framework.Decision;
 import io.gpufleet.scheduler.framework.Profile;
@@ -14,9 +15,6 @@ import io.gpufleet.scheduler.state.ClusterState;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -81,7 +79,7 @@ public final class SchedulerBench {
         ClusterState state = new ClusterState();
         for (Node n : SyntheticCluster.mixed(nodeCount, seed)) state.addNode(n);
         QuotaTree quotas = quotas(state);
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         Scheduler scheduler = Schedulers.create(state, quotas, profile, clock);
         List<List<Request>> stream = workload(requests + requests / 2 + 16, seed, scheduler);
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -228,19 +226,6 @@ public final class SchedulerBench {
         if (rnd.nextInt(20) == 0) b.nodeSelector(Map.of("topology.kubernetes.io/zone", "zone-" + rnd.nextInt(4)));
         if (rnd.nextInt(5) == 0) b.dataset("ds-" + rnd.nextInt(8));
         return b;
-    }
-
-    /** A clock the benchmark moves forward (gang timeouts are measured on it). */
-    static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advanceMillis(long ms) {
-            now = now.plusMillis(ms);
-        }
-
-        @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-        @Override public Instant instant() { return now; }
     }
 
     /**

@@ -9,7 +9,6 @@ import io.gpufleet.scheduler.plugins.fgd.Fragmentation;
 import io.gpufleet.scheduler.plugins.fgd.TypicalPod;
 import io.gpufleet.scheduler.quota.QuotaTree;
 import io.gpufleet.scheduler.state.ClusterState;
-import io.gpufleet.scheduler.state.NodeState;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -71,10 +70,7 @@ public final class ChurnReplay {
         order.sort(Comparator.comparingLong(TracePod::creationTime).thenComparing(TracePod::name));
         ClusterState state = TraceCluster.build(nodes, seed);
         Scheduler s = Schedulers.create(state, QuotaTree.empty(), profile, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
-        Fragmentation frag = new Fragmentation(fragTypical, state);
-        double[] nodeFrag = new double[state.size()];
-        double fragSum = 0;
-        for (NodeState n : state.nodes()) fragSum += nodeFrag[n.id()] = frag.of(n);
+        ClusterFragments frag = new ClusterFragments(new Fragmentation(fragTypical, state), state);
         record Departure(long time, String pod) {}
         PriorityQueue<Departure> leaving = new PriorityQueue<>(Comparator.comparingLong(Departure::time).thenComparing(Departure::pod));
         Map<TracePod.Kind, Integer> failed = new EnumMap<>(TracePod.Kind.class);
@@ -85,11 +81,11 @@ public final class ChurnReplay {
         for (TracePod p : order) {
             while (!leaving.isEmpty() && leaving.peek().time() <= p.creationTime()) {
                 Allocation a = s.delete(leaving.poll().pod());
-                if (a != null) fragSum += refresh(state.node(a.node()), frag, nodeFrag);
+                if (a != null) frag.refresh(a.node());
             }
             Decision d = s.schedule(TraceCluster.request(p));
             if (d.placed()) {
-                fragSum += refresh(state.node(d.allocation().node()), frag, nodeFrag);
+                frag.refresh(d.allocation().node());
                 if (p.deletionTime() >= p.creationTime()) {
                     long leaves = p.creationTime() + Math.round((p.deletionTime() - p.creationTime()) * durationScale);
                     leaving.add(new Departure(leaves, p.name()));
@@ -98,17 +94,9 @@ public final class ChurnReplay {
                 failed.merge(p.kind(), 1, Integer::sum);
                 failedCount++;
             }
-            long idle = state.gpuMilliCapacity() - state.gpuMilliUsed();
             samples.add(new Sample(p.creationTime(), state.placedCount(), 100.0 * state.gpuMilliUsed() / cap,
-                    idle == 0 ? 0 : 100.0 * fragSum / idle, failedCount));
+                    frag.percentOfIdle(), failedCount));
         }
         return new Result(policy, samples, failed, order.size());
-    }
-
-    private static double refresh(NodeState n, Fragmentation frag, double[] nodeFrag) {
-        double f = frag.of(n);
-        double d = f - nodeFrag[n.id()];
-        nodeFrag[n.id()] = f;
-        return d;
     }
 }

@@ -8,7 +8,6 @@ import io.gpufleet.scheduler.plugins.fgd.Fragmentation;
 import io.gpufleet.scheduler.plugins.fgd.TypicalPod;
 import io.gpufleet.scheduler.quota.QuotaTree;
 import io.gpufleet.scheduler.state.ClusterState;
-import io.gpufleet.scheduler.state.NodeState;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -31,10 +30,7 @@ public final class SimulationRun {
         long t0 = System.nanoTime();
         ClusterState state = TraceCluster.build(nodes, seed);
         Scheduler s = Schedulers.create(state, QuotaTree.empty(), profile, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
-        Fragmentation frag = new Fragmentation(fragTypical, state);
-        double[] nodeFrag = new double[state.size()];
-        double fragSum = 0;
-        for (NodeState n : state.nodes()) fragSum += nodeFrag[n.id()] = frag.of(n);
+        ClusterFragments frag = new ClusterFragments(new Fragmentation(fragTypical, state), state);
         double cap = state.gpuMilliCapacity();
         int m = arranged.size();
         double[] arrive = new double[m], alloc = new double[m], fr = new double[m];
@@ -46,17 +42,13 @@ public final class SimulationRun {
             arrived += p.gpuMilliTotal();
             Decision d = s.schedule(TraceCluster.request(p));
             if (d.placed()) {
-                NodeState n = state.node(d.allocation().node());
-                double f = frag.of(n);
-                fragSum += f - nodeFrag[n.id()];
-                nodeFrag[n.id()] = f;
+                frag.refresh(d.allocation().node());
             } else {
                 failed.merge(p.kind(), 1, Integer::sum);
             }
             arrive[i] = 100.0 * arrived / cap;
             alloc[i] = 100.0 * state.gpuMilliUsed() / cap;
-            long idle = state.gpuMilliCapacity() - state.gpuMilliUsed();
-            fr[i] = idle == 0 ? 0 : 100.0 * fragSum / idle;
+            fr[i] = frag.percentOfIdle();
         }
         return new RunResult(policy, seed, arrive, alloc, fr, failed, m, (System.nanoTime() - t0) / 1_000_000);
     }

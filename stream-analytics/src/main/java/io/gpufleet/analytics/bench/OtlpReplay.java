@@ -4,6 +4,7 @@ import io.gpufleet.analytics.decode.GpuSample;
 import io.gpufleet.analytics.decode.PodShare;
 import io.gpufleet.analytics.quota.UsageMath;
 import io.gpufleet.analytics.source.SnapshotSamples;
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.exporter.collect.Collector;
 import io.gpufleet.exporter.collect.CollectorSettings;
 import io.gpufleet.exporter.collect.NodeSnapshot;
@@ -15,10 +16,6 @@ import io.gpufleet.exporter.sim.SimulatedNode;
 import io.gpufleet.exporter.sim.SimulationConfig;
 import io.gpufleet.exporter.sim.Workload;
 import java.io.Serializable;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +48,7 @@ final class OtlpReplay implements GeneratorFunction<Long, byte[]>, Serializable 
         this.passes = passes;
         this.startMillis = startMillis;
         this.intervalMillis = intervalMillis;
-        MutableClock clock = new MutableClock(startMillis);
+        ManualClock clock = new ManualClock(startMillis);
         templates = new byte[nodes * passes][];
         timePositions = new int[nodes * passes][];
         templateTimes = new long[nodes * passes];
@@ -73,7 +70,7 @@ final class OtlpReplay implements GeneratorFunction<Long, byte[]>, Serializable 
             OtlpMetricsEncoder encoder = new OtlpMetricsEncoder();
             int gpus = 0;
             for (int p = 0; p < passes; p++) {
-                clock.advance(intervalMillis);
+                clock.advanceMillis(intervalMillis);
                 for (int n = 0; n < nodes; n++) {
                     NodeSnapshot s = collectors.get(n).collectOnce();
                     int t = p * nodes + n;
@@ -151,37 +148,5 @@ final class OtlpReplay implements GeneratorFunction<Long, byte[]>, Serializable 
             }
         }
         return out;
-    }
-
-    private static final class MutableClock extends Clock {
-        private long millis;
-
-        MutableClock(long millis) {
-            this.millis = millis;
-        }
-
-        void advance(long ms) {
-            millis += ms;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public long millis() {
-            return millis;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
     }
 }

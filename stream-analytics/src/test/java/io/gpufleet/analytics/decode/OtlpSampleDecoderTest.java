@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpufleet.analytics.source.SnapshotSamples;
 import io.gpufleet.analytics.testing.FleetSnapshots;
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.exporter.collect.NodeSnapshot;
 import io.gpufleet.exporter.publish.otlp.OtlpMetricsEncoder;
 import io.gpufleet.exporter.sim.Fault;
@@ -38,7 +38,7 @@ class OtlpSampleDecoderTest {
 
     @Test
     void exporterBytesDecodeToTheSnapshotsOwnSamples() throws Exception {
-        MutableClock clock = new MutableClock(T0);
+        ManualClock clock = new ManualClock(T0);
         try (SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withNodes(4), clock)) {
             String node = fleet.nodes().get(0).node();
             fleet.startWork(node, 0, new Workload("team-a", "train-7f9c-abcde", "trainer", 0.9, 30L << 30));
@@ -109,7 +109,7 @@ class OtlpSampleDecoderTest {
 
     @Test
     void collectorShapeWithIdentityOnEveryPointAndDcgmUnits() throws Exception {
-        OtlpSampleDecoder d = new OtlpSampleDecoder(new MutableClock(T0), 3_600_000);
+        OtlpSampleDecoder d = new OtlpSampleDecoder(new ManualClock(T0), 3_600_000);
         List<GpuSample> out = decode(d, heavyRequest("dgx-1", 8, T0, 42));
         assertEquals(8, out.size());
         for (int i = 0; i < 8; i++) {
@@ -137,7 +137,7 @@ class OtlpSampleDecoderTest {
 
     @Test
     void malformedRecordsAreRefusedWithAReason() {
-        MutableClock clock = new MutableClock(T0);
+        ManualClock clock = new ManualClock(T0);
         OtlpSampleDecoder d = new OtlpSampleDecoder(clock, 60_000);
         assertEquals("empty", assertThrows(MalformedRecordException.class, () -> decode(d, new byte[0])).reason());
         assertEquals("not_protobuf", assertThrows(MalformedRecordException.class,
@@ -166,7 +166,7 @@ class OtlpSampleDecoderTest {
 
     @Test
     void randomCorruptionNeverEscapesAsAnythingButARefusal() throws Exception {
-        MutableClock clock = new MutableClock(T0);
+        ManualClock clock = new ManualClock(T0);
         byte[] good;
         try (SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withNodes(1), clock)) {
             clock.advanceMillis(1000);

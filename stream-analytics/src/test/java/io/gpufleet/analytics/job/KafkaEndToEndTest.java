@@ -10,7 +10,7 @@ import io.gpufleet.analytics.quota.UsageMath;
 import io.gpufleet.analytics.source.KafkaSamples;
 import io.gpufleet.analytics.source.SnapshotSamples;
 import io.gpufleet.analytics.testing.FleetSnapshots;
-import io.gpufleet.exporter.source.MutableClock;
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.exporter.publish.kafka.TestBroker;
 import io.gpufleet.contracts.GpuFault;
 import io.gpufleet.contracts.QuotaUsage;
@@ -53,7 +53,7 @@ class KafkaEndToEndTest {
     void otlpInFaultsUsageSignalsAndDeadLettersOut() throws Exception {
         long day = 86_400_000L;
         long t0 = Math.floorDiv(System.currentTimeMillis(), day) * day - day + 3_600_000L; // yesterday 01:00 UTC
-        MutableClock clock = new MutableClock(t0);
+        ManualClock clock = new ManualClock(t0);
         Map<String, long[]> truth = new HashMap<>();
         try (TestBroker broker = TestBroker.start();
              SimulatedFleet fleet = SimulatedFleet.create(SimulationConfig.defaults().withNodes(2), clock)) {

@@ -107,20 +107,20 @@ public final class Fragmentation {
         TypicalPods mix = new TypicalPods();
         for (ClusterState.Placement p : state.placements()) mix.add(p.allocation().request());
         if (mix.total() == 0) return 0;
-        Fragmentation f = new Fragmentation(mix.typical(0.95), state);
-        double sum = 0;
-        for (NodeState n : state.nodes()) sum += f.of(n);
-        return sum;
+        return new Fragmentation(mix.typical(0.95), state).total(state);
+    }
+
+    /** Σ_n F_n in milli-GPU. */
+    public double total(ClusterState state) {
+        double f = 0;
+        for (NodeState n : state.nodes()) f += of(n);
+        return f;
     }
 
     /** Σ_n F_n / cluster idle GPU milli (0 when nothing is idle). */
     public double ratio(ClusterState state) {
-        double f = 0;
         long idle = 0;
-        for (NodeState n : state.nodes()) {
-            f += of(n);
-            idle += n.freeGpuMilli();
-        }
-        return idle == 0 ? 0 : f / idle;
+        for (NodeState n : state.nodes()) idle += n.freeGpuMilli();
+        return idle == 0 ? 0 : total(state) / idle;
     }
 }

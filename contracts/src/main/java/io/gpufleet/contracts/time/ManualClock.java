@@ -1,4 +1,4 @@
-package io.gpufleet.exporter.source;
+package io.gpufleet.contracts.time;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,19 +6,22 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that moves only when a test moves it; shared by every test that needs time. */
-public final class MutableClock extends Clock {
+/**
+ * A clock that moves only when it is moved: tests that need time, and benchmarks that replay time faster than
+ * it passes. Every component takes a {@link Clock}, so one kind of hand-moved clock serves them all.
+ */
+public final class ManualClock extends Clock {
     private volatile long millis;
 
-    public MutableClock(long startMillis) {
+    public ManualClock(long startMillis) {
         this.millis = startMillis;
     }
 
-    public MutableClock(Instant start) {
+    public ManualClock(Instant start) {
         this(start.toEpochMilli());
     }
 
-    public MutableClock() {
+    public ManualClock() {
         this(1_700_000_000_000L);
     }
 
