@@ -832,19 +832,10 @@ public final class SchedulerService {
      * @return {@code null} when taken, else why not
      */
     public String adoptPod(PodInfo pod, GpuAssignment assignment) {
-        onLoop();
-        String key = pod.key();
-        rememberUid(pod);
-        if (scheduler.state().placement(key) != null) return null;
-        Request r;
-        try {
-            r = pod.toRequest(defaultGroup(pod.namespace()));
-        } catch (ApiException e) {
-            return e.getMessage();
-        }
-        String node = assignment.node() != null ? assignment.node() : pod.nodeName();
-        if (node == null) return "pod " + key + " has no node";
-        return book(pod, r, node, assignment.gpus());
+        return adoptRunning(pod, r -> {
+            String node = assignment.node() != null ? assignment.node() : pod.nodeName();
+            return node == null ? "pod " + pod.key() + " has no node" : book(pod, r, node, assignment.gpus());
+        });
     }
 
     /**
@@ -854,23 +845,29 @@ public final class SchedulerService {
      * counts are right though the exact devices may differ.
      */
     public String adoptForeignPod(PodInfo pod) {
+        return adoptRunning(pod, r -> {
+            NodeState n = scheduler.state().node(pod.nodeName());
+            if (n == null) return "node " + pod.nodeName() + " is not known yet";
+            int mask = FOREIGN_CARDS.pick(n, r, -1);
+            if (r.gpuCount() > 0 && mask == 0) {
+                return "node " + pod.nodeName() + " has no " + r.gpuCount() + " free GPUs left to book for it";
+            }
+            return book(pod, r, pod.nodeName(), CardAllocator.shares(n, r, mask));
+        });
+    }
+
+    /** What both adoptions share: a pod placed already is taken as it is; one that cannot be read is refused. */
+    private String adoptRunning(PodInfo pod, java.util.function.Function<Request, String> book) {
         onLoop();
-        String key = pod.key();
         rememberUid(pod);
-        if (scheduler.state().placement(key) != null) return null;
+        if (scheduler.state().placement(pod.key()) != null) return null;
         Request r;
         try {
             r = pod.toRequest(defaultGroup(pod.namespace()));
         } catch (ApiException e) {
             return e.getMessage();
         }
-        NodeState n = scheduler.state().node(pod.nodeName());
-        if (n == null) return "node " + pod.nodeName() + " is not known yet";
-        int mask = FOREIGN_CARDS.pick(n, r, -1);
-        if (r.gpuCount() > 0 && mask == 0) {
-            return "node " + pod.nodeName() + " has no " + r.gpuCount() + " free GPUs left to book for it";
-        }
-        return book(pod, r, pod.nodeName(), CardAllocator.shares(n, r, mask));
+        return book.apply(r);
     }
 
     private static final CardAllocator FOREIGN_CARDS = new CardAllocator(CardPolicy.BINPACK);
