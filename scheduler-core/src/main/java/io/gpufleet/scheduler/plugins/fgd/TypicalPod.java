@@ -8,7 +8,8 @@ import java.util.TreeSet;
  * A pod shape as fragmentation counts it: CPU, GPUs and per-GPU share, allowed models; and how often it was seen.
  *
  * @param cpuMilli CPU in milli-cores
- * @param gpuMilli compute per GPU (1000 = a whole GPU; 0 for CPU-only pods)
+ * @param gpuMilli compute per GPU (1000 = a whole GPU; 0 for CPU-only pods, and for GPU pods that ask GPU memory
+ *                 only: they fit any card of an allowed model, so compute never makes them a fragment)
  * @param numGpu   number of GPUs (0 = CPU-only)
  * @param models   allowed GPU models, empty = any
  * @param weight   count (or probability) of the shape
@@ -18,7 +19,6 @@ public record TypicalPod(long cpuMilli, int gpuMilli, int numGpu, Set<String> mo
         if (cpuMilli < 0) throw new IllegalArgumentException("typical pod: cpuMilli must be >= 0, was " + cpuMilli);
         if (numGpu < 0) throw new IllegalArgumentException("typical pod: numGpu must be >= 0, was " + numGpu);
         if (gpuMilli < 0 || gpuMilli > 1000) throw new IllegalArgumentException("typical pod: gpuMilli must be 0..1000, was " + gpuMilli);
-        if (numGpu > 0 && gpuMilli == 0) throw new IllegalArgumentException("typical pod: numGpu " + numGpu + " with gpuMilli 0");
         if (!(weight >= 0)) throw new IllegalArgumentException("typical pod: weight must be >= 0, was " + weight);
         models = Set.copyOf(new TreeSet<>(Objects.requireNonNullElse(models, Set.of())));
         if (numGpu == 0) gpuMilli = 0;

@@ -92,6 +92,21 @@ class GpufleetScoreTest {
     }
 
     @Test
+    void aPodAskingGpuMemoryOnlyIsLearnedAndPlaced() {
+        // No compute share asked: it fits any card, so it is counted as a shape that compute never fragments.
+        ClusterState s = new ClusterState();
+        s.addNode(io.gpufleet.scheduler.bench.SyntheticCluster.node("n", io.gpufleet.scheduler.bench.SyntheticCluster.Wiring.PCIE,
+                "T4", 15_360, 4, 64_000, 256_000, Map.of()));
+        Scheduler sch = Schedulers.create(s, QuotaTree.empty(), profile(Map.of()), Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+        assertTrue(sch.schedule(pod("share", 2_000, 1024, 1, 500)).placed());
+        Decision d = sch.schedule(Request.builder("mem").cpuMilli(1_000).gpus(1).gpuMemoryMiB(4_096).build());
+        assertTrue(d.placed(), d.explain());
+        Decision after = sch.schedule(pod("share2", 2_000, 1024, 1, 500));
+        assertTrue(after.placed(), after.explain());
+        assertEquals(1000 * 4 - 1000, s.node("n").freeGpuMilli(), "the memory-only pod takes no compute");
+    }
+
+    @Test
     void badStrandedWeightIsRefusedNamingTheField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> profileScheduler(Map.of("stranded", -1)));
         assertTrue(e.getMessage().contains("stranded"), e.getMessage());
