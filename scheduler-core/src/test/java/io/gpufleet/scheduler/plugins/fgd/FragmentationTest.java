@@ -112,5 +112,9 @@ class FragmentationTest {
         st.assume(new Allocation(r, "a", CardAllocator.shares(a, r, 1)));
         // The only shape placed is 810 milli: a's 190 left over cannot hold one, b's free card can.
         assertEquals(190.0, Fragmentation.ofPlacedMix(st), 1e-9);
+        // A pod asking GPU memory only joins the mix as a shape that fits any card: half the mix now fits a's 190.
+        Request m = Request.builder("m").gpus(1).gpuMemoryMiB(1024).build();
+        st.assume(new Allocation(m, "b", CardAllocator.shares(st.node("b"), m, 1)));
+        assertEquals(95.0, Fragmentation.ofPlacedMix(st), 1e-9);
     }
 }
