@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code fleet bench scheduler}: decision throughput and latency of scheduler-core's default profile on a synthetic
+ * {@code fleet bench scheduler}: decision throughput and latency of scheduler-core's default profile (or
+ * {@code --profile}'s) on a synthetic
  * cluster (shared/benchmarks/SCHEDULER.md, part 2).
  */
 @Command(name = "scheduler", mixinStandardHelpOptions = true,
@@ -28,10 +29,15 @@ public final class SchedulerBenchCommand implements Callable<Integer> {
     @Option(names = "--target-use", paramLabel = "<pct>", description = "GPU use the request stream holds (default: 85).")
     int targetUse = 85;
 
+    @Option(names = "--profile", paramLabel = "<file>", description = "YAML scheduling profile to measure (default: the built-in default).")
+    java.nio.file.Path profile;
+
     @Override
     public Integer call() {
-        SchedulerBench.main(new String[]{Integer.toString(nodes), Integer.toString(requests), Long.toString(seed),
-                Integer.toString(repeats), Integer.toString(targetUse)});
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(Integer.toString(nodes),
+                Integer.toString(requests), Long.toString(seed), Integer.toString(repeats), Integer.toString(targetUse)));
+        if (profile != null) args.add(profile.toString());
+        SchedulerBench.main(args.toArray(String[]::new));
         return 0;
     }
 }

@@ -17,12 +17,13 @@ public final class SchedulerCommands {
             usage: fleet scheduler [--port 8888] [--host 0.0.0.0] [--tokens FILE] [--tls-cert PEM --tls-key PEM]
                                    [--kube [--scheduler-name gpufleet]] [--nodes 16] [--seed 42]
                                    [--body-limit BYTES] [--tick-ms 200] [--extender-open]
-                                   [--faults-bootstrap host:port]
+                                   [--faults-bootstrap host:port] [--profile FILE]
               --tokens         YAML file: tokens: [{token, user, namespaces, role: admin|user}]
               --kube           schedule and bind pods with this schedulerName in Kubernetes (kubeconfig or in-cluster)
               --nodes, --seed  embedded mode: the simulated cluster the API serves
               --extender-open  let kube-scheduler call /scheduler/* without a token
               --faults-bootstrap  follow Kafka topic gpufleet.faults: GPUs with active faults leave the pool
+              --profile        YAML scheduling profile instead of the built-in default (plugins, weights, sampling)
             See scheduler-core/API.md for the endpoints.""";
 
     static final String CLIENT_HELP = """

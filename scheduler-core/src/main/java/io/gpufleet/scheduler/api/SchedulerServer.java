@@ -71,7 +71,7 @@ public final class SchedulerServer implements AutoCloseable {
 
     /** Starts in Kubernetes mode with the given client factory (tests pass the mock server's client). */
     public static SchedulerServer start(ServerConfig config, KubeScheduler.Factory kube) {
-        SchedulerService s = new SchedulerService(List.of(), List.of(), Profile.defaultProfile(), Clock.systemUTC(), new SchedulerMetrics());
+        SchedulerService s = new SchedulerService(List.of(), List.of(), config.profile(), Clock.systemUTC(), new SchedulerMetrics());
         return new SchedulerServer(config, s, kube);
     }
 
@@ -90,7 +90,7 @@ public final class SchedulerServer implements AutoCloseable {
             quotas.add(new SchedulerService.QuotaEntry(new QuotaSpec(team, "research", Resources.ofGpus(quarter, 0, 0),
                     new Resources(3 * quarter * 1000, Long.MAX_VALUE, Long.MAX_VALUE)), team));
         }
-        return new SchedulerService(nodes, quotas, Profile.defaultProfile(), clock, new SchedulerMetrics());
+        return new SchedulerService(nodes, quotas, config.profile(), clock, new SchedulerMetrics());
     }
 
     public int port() {

@@ -591,7 +591,7 @@ public final class SchedulerService {
 
     /**
      * Prioritize: 0..10 per node, the node's GPU (or, for CPU-only pods, CPU) utilisation after placing the pod —
-     * the binpack preference of the default profile; nodes where it does not fit get 0. The exact GPUs are chosen
+     * a binpack preference; nodes where it does not fit get 0. The exact GPUs are chosen
      * at bind with the full card-level policy.
      */
     public Map<String, Integer> extenderPrioritize(PodInfo pod, List<String> nodeNames) {

@@ -1,8 +1,14 @@
 package io.gpufleet.scheduler.api;
 
 import io.gpufleet.contracts.Ports;
+import io.gpufleet.scheduler.Schedulers;
+import io.gpufleet.scheduler.framework.Profile;
+import io.gpufleet.scheduler.quota.QuotaTree;
+import io.gpufleet.scheduler.state.ClusterState;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -23,11 +29,20 @@ import java.time.Duration;
  *   <tr><td>--tick-ms</td><td>200</td><td>period of the scheduling pass, 10..60000</td></tr>
  *   <tr><td>--extender-open</td><td>off</td><td>serve /scheduler/* without a token (kube-scheduler cannot send one)</td></tr>
  *   <tr><td>--faults-bootstrap</td><td>off</td><td>Kafka host:port[,host:port...] of the fault stream; GPU health follows it</td></tr>
+ *   <tr><td>--profile</td><td>built-in default</td><td>YAML scheduling profile (scheduler-core/README.md, "Profiles"); checked
+ *       at start: an unknown plugin or argument stops the server with the file and field named</td></tr>
  * </table>
  */
 public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert, Path tlsKey, boolean kube,
                            String schedulerName, int nodes, long seed, long bodyLimit, Duration tick,
-                           boolean extenderOpen, String faultsBootstrap) {
+                           boolean extenderOpen, String faultsBootstrap, Path profileFile) {
+
+    /** The configuration with the built-in default profile. */
+    public ServerConfig(int port, String host, Path tokensFile, Path tlsCert, Path tlsKey, boolean kube,
+                        String schedulerName, int nodes, long seed, long bodyLimit, Duration tick, boolean extenderOpen,
+                        String faultsBootstrap) {
+        this(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap, null);
+    }
 
     /** The configuration without a fault stream (the shape before {@code --faults-bootstrap}). */
     public ServerConfig(int port, String host, Path tokensFile, Path tlsCert, Path tlsKey, boolean kube,
@@ -48,6 +63,26 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
         if (tick == null || tick.toMillis() < 10 || tick.toMillis() > 60_000) throw new IllegalArgumentException("--tick-ms: outside 10..60000");
         faultsBootstrap = faultsBootstrap == null ? "" : faultsBootstrap.trim();
         checkBootstrap(faultsBootstrap);
+        if (profileFile != null) loadProfile(profileFile);
+    }
+
+    /** The scheduling profile: {@code --profile}'s file, or the built-in default. */
+    public Profile profile() {
+        return profileFile == null ? Profile.defaultProfile() : loadProfile(profileFile);
+    }
+
+    /** Reads and checks a profile file: it must parse and build a scheduler (plugins and their arguments known). */
+    private static Profile loadProfile(Path file) {
+        if (!Files.isReadable(file)) throw new IllegalArgumentException("--profile: " + file + " is not a readable file");
+        try {
+            Profile p = Profile.fromYaml(Files.readString(file));
+            Schedulers.create(new ClusterState(), QuotaTree.empty(), p, Clock.systemUTC());
+            return p;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--profile: " + file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IllegalArgumentException("--profile: " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Empty (off) or a comma-separated list of host:port with a port in 1..65535. */
@@ -88,7 +123,7 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
         ServerConfig c = defaults();
         int port = c.port, nodes = c.nodes;
         String host = c.host, name = c.schedulerName;
-        Path tokens = null, cert = null, key = null;
+        Path tokens = null, cert = null, key = null, profile = null;
         boolean kube = false, open = false;
         String faults = c.faultsBootstrap;
         long seed = c.seed, limit = c.bodyLimit, tick = c.tick.toMillis();
@@ -104,7 +139,7 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
                 case "--kube" -> kube = true;
                 case "--extender-open" -> open = true;
                 case "--port", "--host", "--tokens", "--tls-cert", "--tls-key", "--scheduler-name", "--nodes", "--seed",
-                     "--body-limit", "--tick-ms", "--faults-bootstrap" -> {
+                     "--body-limit", "--tick-ms", "--faults-bootstrap", "--profile" -> {
                     if (v == null) {
                         if (i + 1 >= args.length) throw new IllegalArgumentException(a + ": a value is required");
                         v = args[++i];
@@ -120,13 +155,14 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
                         case "--seed" -> seed = number(a, v);
                         case "--body-limit" -> limit = number(a, v);
                         case "--faults-bootstrap" -> faults = v;
+                        case "--profile" -> profile = Path.of(v);
                         default -> tick = number(a, v);
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        return new ServerConfig(port, host, tokens, cert, key, kube, name, nodes, seed, limit, Duration.ofMillis(tick), open, faults);
+        return new ServerConfig(port, host, tokens, cert, key, kube, name, nodes, seed, limit, Duration.ofMillis(tick), open, faults, profile);
     }
 
     private static int integer(String opt, String v) {
@@ -146,30 +182,34 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(p, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap);
+        return new ServerConfig(p, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap, profileFile);
     }
 
     public ServerConfig withTokens(Path t) {
-        return new ServerConfig(port, host, t, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap);
+        return new ServerConfig(port, host, t, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap, profileFile);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
-        return new ServerConfig(port, host, tokensFile, cert, key, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap);
+        return new ServerConfig(port, host, tokensFile, cert, key, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap, profileFile);
     }
 
     public ServerConfig withBodyLimit(long l) {
-        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, l, tick, extenderOpen, faultsBootstrap);
+        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, l, tick, extenderOpen, faultsBootstrap, profileFile);
     }
 
     public ServerConfig withHost(String h) {
-        return new ServerConfig(port, h, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap);
+        return new ServerConfig(port, h, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap, profileFile);
     }
 
     public ServerConfig withFaultsBootstrap(String bootstrap) {
-        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, bootstrap);
+        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, bootstrap, profileFile);
+    }
+
+    public ServerConfig withProfile(Path file) {
+        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, extenderOpen, faultsBootstrap, file);
     }
 
     public ServerConfig withExtenderOpen(boolean o) {
-        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, o, faultsBootstrap);
+        return new ServerConfig(port, host, tokensFile, tlsCert, tlsKey, kube, schedulerName, nodes, seed, bodyLimit, tick, o, faultsBootstrap, profileFile);
     }
 }

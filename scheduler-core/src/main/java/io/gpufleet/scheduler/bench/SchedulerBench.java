@@ -229,7 +229,8 @@ public final class SchedulerBench {
     }
 
     /**
-     * {@code SchedulerBench [nodes [requests [seed [repeats [targetUsePct]]]]]}, defaults 5000 50000 42 3 85: prints progress and
+     * {@code SchedulerBench [nodes [requests [seed [repeats [targetUsePct [profile.yaml]]]]]]}, defaults 5000 50000 42 3 85
+     * and the built-in default profile: prints progress and
      * ends with {@code RESULT scheduler nodes=<n> decisions_per_s=<x> p50_ms=<x> p99_ms=<x>} (medians of the
      * repeats).
      */
@@ -240,11 +241,18 @@ public final class SchedulerBench {
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         int target = args.length > 4 ? Integer.parseInt(args[4]) : 85;
         if (target < 1 || target > 100) throw new IllegalArgumentException("targetUsePct must be 1..100, was " + target);
-        PrintStream out = System.out;
-        out.printf("scheduler bench: %d nodes x 8 GPUs, %d requests, seed %d, %d repeats, GPU use held near %d%%, %d CPUs%n",
-                nodes, requests, seed, repeats, target, Runtime.getRuntime().availableProcessors());
-        out.printf("scheduler bench: warm-up (%d decisions)%n", Math.min(requests, 20_000));
         Profile profile = Profile.defaultProfile();
+        if (args.length > 5) {
+            try {
+                profile = Profile.fromYaml(java.nio.file.Files.readString(java.nio.file.Path.of(args[5])));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("profile " + args[5] + ": " + e.getMessage(), e);
+            }
+        }
+        PrintStream out = System.out;
+        out.printf("scheduler bench: %d nodes x 8 GPUs, %d requests, seed %d, %d repeats, GPU use held near %d%%, profile %s, %d CPUs%n",
+                nodes, requests, seed, repeats, target, profile.name(), Runtime.getRuntime().availableProcessors());
+        out.printf("scheduler bench: warm-up (%d decisions)%n", Math.min(requests, 20_000));
         pass(nodes, Math.min(requests, 20_000), seed + 1, null, profile, target);
         double[] dps = new double[repeats], p50 = new double[repeats], p99 = new double[repeats];
         for (int i = 0; i < repeats; i++) {

@@ -24,8 +24,9 @@ public final class Policies {
 
     private Policies() {}
 
-    /** The profile as shipped. */
+    /** The profile as shipped; {@code gpufleet} is the scheduler's default profile. */
     public static Profile load(String policy) {
+        if (policy.equals("gpufleet")) return Profile.defaultProfile();
         String res = "/io/gpufleet/scheduler/profiles/" + policy + ".yaml";
         try (InputStream in = Policies.class.getResourceAsStream(res)) {
             if (in == null) throw new IllegalArgumentException("unknown policy '" + policy + "' (known: " + String.join(",", ALL) + ")");
@@ -49,10 +50,14 @@ public final class Policies {
             a.put("typicalPods", typicalPodsArg(traceFile));
             cfg.put("fgd", a);
         }
-        return new Profile(p.name(), p.percentageOfNodesToScore(), p.minFeasibleNodesToFind(), p.cardAllocation(),
+        // The protocol scores every feasible node, ties to the first in the run's node order, whatever the profile
+        // samples in a live cluster.
+        return new Profile(p.name(), 100, EVERY_NODE, p.cardAllocation(),
                 p.gangStarvationSeconds(), p.maxPreemptionNodes(), p.queueSort(), p.preFilter(), p.filter(), p.score(),
                 p.reserve(), p.permit(), p.postFilter(), p.bind(), cfg);
     }
+
+    private static final int EVERY_NODE = 1_000_000;
 
     /** Shape counts of the trace file, in file order of first appearance. */
     public static TypicalPods count(List<TracePod> traceFile) {

@@ -40,6 +40,7 @@ public final class NodeState {
     private long freeGpuMemory;
     private long modelMask;
     private int homogeneousModel;
+    private long changes;
     final List<String> pods = new ArrayList<>();
 
     NodeState(int id, Node node, TopologyTable topology, int[] modelId) {
@@ -75,6 +76,7 @@ public final class NodeState {
 
     /** Refreshes the aggregates from the per-card values: O(cards on this node). */
     void recompute() {
+        changes++;
         int full = 0, maxCore = 0;
         long maxMem = 0, milli = 0, gmem = 0, models = 0;
         int homo = -2;
@@ -100,6 +102,8 @@ public final class NodeState {
     }
 
     public int id() { return id; }
+    /** Grows with every change of the node's free resources or GPU health: equal counts, unchanged node. */
+    public long changes() { return changes; }
     public Node node() { return node; }
     public String name() { return node.name(); }
     public TopologyTable topology() { return topology; }

@@ -89,7 +89,7 @@ class ExtenderTest {
         JsonNode unseen = http.post("/scheduler/bind", null, "{\"podName\":\"stranger\",\"podNamespace\":\"team-a\",\"node\":\"node-1\"}").json();
         assertTrue(unseen.path("Error").asText().contains("not seen by filter"), unseen.toString());
 
-        // prioritize: 0..10, the already-used node ranks highest for the next GPU pod (binpack), both spellings
+        // prioritize: 0..10, the already-used node ranks highest for the next GPU pod (it fragments least), both spellings
         Http.Res pc = http.post("/scheduler/prioritize", null, args(pod("train-1", "uid-1", 2), true, "node-0", "node-1", "node-2"));
         Http.Res pl = http.post("/scheduler/prioritize", null, args(pod("train-1", "uid-1", 2), false, "node-0", "node-1", "node-2"));
         assertEquals(pc.body(), pl.body());

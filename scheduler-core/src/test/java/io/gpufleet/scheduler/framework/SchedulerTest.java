@@ -39,7 +39,7 @@ class SchedulerTest {
         assertEquals(Set.of("cpu", "small"), why.keySet());
         assertTrue(why.get("cpu").message().contains("fewer healthy GPUs"), why.toString());
         assertEquals("health", why.get("cpu").plugin());
-        assertEquals(List.of("binpack", "topology", "datalocality", "health"), d.scores().stream().map(Decision.ScoreEntry::plugin).toList());
+        assertEquals(List.of("gpufleet", "topology", "datalocality", "health"), d.scores().stream().map(Decision.ScoreEntry::plugin).toList());
         assertTrue(d.explain().contains("big"), d.explain());
         assertTrue(s.placement("p").bound());
     }

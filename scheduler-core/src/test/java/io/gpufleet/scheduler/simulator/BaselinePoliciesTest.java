@@ -47,12 +47,20 @@ class BaselinePoliciesTest {
     }
 
     @Test
-    void everyProfileNamesItsPlugin() {
+    void everyPolicyIsAProfileThatScoresEveryNode() {
         for (String p : Policies.ALL) {
-            Profile prof = Policies.load(p);
-            assertEquals(p, prof.name());
-            assertEquals(List.of(p), prof.score().stream().map(Profile.WeightedPlugin::name).toList());
-            assertEquals(100, prof.percentageOfNodesToScore());
+            Profile shipped = Policies.load(p);
+            if (p.equals("gpufleet")) {
+                assertEquals(Profile.defaultProfile(), shipped, "gpufleet's policy is the scheduler's default profile");
+                assertEquals("gpufleet", shipped.score().get(0).name());
+            } else {
+                assertEquals(p, shipped.name());
+                assertEquals(List.of(p), shipped.score().stream().map(Profile.WeightedPlugin::name).toList());
+            }
+            // The protocol scores every feasible node, whatever the profile samples in a live cluster.
+            Profile run = Policies.forRun(p, 42, List.of());
+            assertEquals(100, run.percentageOfNodesToScore(), p);
+            assertEquals(1_000_000, run.minFeasibleNodesToFind(), p);
         }
     }
 

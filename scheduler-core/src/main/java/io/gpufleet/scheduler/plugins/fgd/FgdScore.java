@@ -6,9 +6,11 @@ import io.gpufleet.scheduler.framework.FrameworkHandle;
 import io.gpufleet.scheduler.framework.PreFilterPlugin;
 import io.gpufleet.scheduler.framework.Profile;
 import io.gpufleet.scheduler.framework.Status;
+import io.gpufleet.scheduler.model.Node;
 import io.gpufleet.scheduler.model.Request;
 import io.gpufleet.scheduler.state.NodeState;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -27,8 +29,10 @@ import java.util.Set;
  * workload distribution) or, when absent, the distribution is learned online at PreFilter from the pods that
  * have arrived so far (list the plugin under {@code preFilter} too); {@code coverage} (0..1, default 0.95).
  *
- * <p>Scores are cached per node and pod shape and recomputed only for nodes whose free CPU or cards changed, or
- * when the learned distribution was rebuilt, so a 1000-node cluster costs microseconds per decision.
+ * <p>Scores are cached per node for its last pod shapes and recomputed only for nodes that changed
+ * ({@link NodeState#changes}) or when the learned distribution was rebuilt. A node's fragment is kept with the card
+ * counts behind it ({@link Fragmentation.Snapshot}), so a what-if looks again only at the cards it takes; cards
+ * equal in free share and model are scored once.
  */
 public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     public static final String NAME = "fgd";
@@ -43,19 +47,51 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
 
     private final Map<String, Integer> shapeIds = new HashMap<>();
     private NodeCache[] caches = new NodeCache[0];
+    private NodeCache current;      // the node being scored, its cache just checked (see scoreWith)
     private Request lastRequest;
     private int lastShape;
+    private final int[] seenFree = new int[Node.MAX_GPUS];
+    private final int[] seenModel = new int[Node.MAX_GPUS];
 
-    /** Per-node memo: the state it was computed for, F_before, and per shape the best score and card. */
+    /**
+     * Per-node memo: the state it was computed for ({@code version} moves when it changes), F_before, and for the
+     * last few pod shapes the best score and card (slot = shape id mod SLOTS), so a node costs nothing to rescore
+     * while it is unchanged.
+     */
     private static final class NodeCache {
+        final int node;
         int epoch = -1;
-        long cpuFree;
-        int healthy;
-        int[] free = new int[0];
+        int version;
+        long changes = -1;
         double fBefore;
-        int[] score = new int[16];
-        int[] card = new int[16];
+        final Fragmentation.Snapshot snapshot = new Fragmentation.Snapshot();
+        final int[] slotShape = new int[SLOTS];
+        final int[] slotVersion = new int[SLOTS];
+        final int[] slotScore = new int[SLOTS];
+        final int[] slotCard = new int[SLOTS];
+
+        NodeCache(int node) {
+            this.node = node;
+            Arrays.fill(slotShape, -1);
+        }
+
+        boolean has(int shape) {
+            int i = shape & (SLOTS - 1);
+            return slotShape[i] == shape && slotVersion[i] == version;
+        }
+
+        void put(int shape, int score, int card) {
+            int i = shape & (SLOTS - 1);
+            slotShape[i] = shape;
+            slotVersion[i] = version;
+            slotScore[i] = score;
+            slotCard[i] = card;
+        }
     }
+
+    private static final int SLOTS = 16;
+    /** Shape ids are forgotten beyond this many (a long-running scheduler sees endless shapes). */
+    private static final int MAX_SHAPES = 4096;
 
     public FgdScore(Map<String, Object> args, FrameworkHandle handle) {
         this(NAME, args, handle, Set.of(), 0.95);
@@ -112,47 +148,74 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     @Override
     public int chooseCards(CycleState cycle, Request r, NodeState node, int eligible, int proposed) {
         if (r.gpuCount() != 1 || r.wholeGpus()) return lowest(eligible, r.gpuCount());
+        int s = shape(r);               // first: a new shape may reset the ids and with them every memo
         NodeCache c = cache(node);
-        int s = shape(r);
-        if (c.score[s] < 0) {
-            int best = -1, bestCard = 0;
+        if (!c.has(s)) {
+            int best = -1, bestCard = 0, distinct = 0;
             for (int e = eligible; e != 0; e &= e - 1) {
-                int card = 1 << Integer.numberOfTrailingZeros(e);
-                int sc = score(c.fBefore, node, r, card);
+                int i = Integer.numberOfTrailingZeros(e);
+                // The score depends on the card only through its free share and model: a card equal to a lower
+                // one scores the same, and the lower one wins ties, so it need not be scored.
+                int free = node.coreFree(i), model = node.modelId(i);
+                boolean seen = false;
+                for (int k = 0; k < distinct && !seen; k++) seen = seenFree[k] == free && seenModel[k] == model;
+                if (seen) continue;
+                seenFree[distinct] = free;
+                seenModel[distinct++] = model;
+                int card = 1 << i;
+                int sc = scoreWith(c, node, r, card);
                 if (sc > best) {
                     best = sc;
                     bestCard = card;
                 }
             }
-            c.score[s] = best;
-            c.card[s] = bestCard;
+            c.put(s, best, bestCard);
         }
-        return c.card[s];
+        return c.slotCard[s & (SLOTS - 1)];
     }
 
     @Override
     public long score(CycleState cycle, Request r, NodeState node, int cards) {
+        int s = shape(r);               // first: a new shape may reset the ids and with them every memo
         NodeCache c = cache(node);
-        int s = shape(r);
-        if (c.score[s] >= 0 && c.card[s] == cards) return c.score[s];
-        int sc = score(c.fBefore, node, r, cards);
-        c.score[s] = sc;
-        c.card[s] = cards;
+        if (c.has(s) && c.slotCard[s & (SLOTS - 1)] == cards) return c.slotScore[s & (SLOTS - 1)];
+        int sc = scoreWith(c, node, r, cards);
+        c.put(s, sc, cards);
         return sc;
+    }
+
+    /** {@link #score(double, NodeState, Request, int)} with the node's checked cache at hand for fragmentAfter. */
+    private int scoreWith(NodeCache c, NodeState node, Request r, int cards) {
+        current = c;
+        try {
+            return score(c.fBefore, node, r, cards);
+        } finally {
+            current = null;
+        }
     }
 
     /** FGD's integer score for taking {@code cards} on the node (subclasses: any score >= 0 that fits an int). */
     protected int score(double fBefore, NodeState node, Request r, int cards) {
-        double after = frag.of(node, node.cpuFree() - r.cpuMilli(), cards, r.coreOnCard());
+        double after = fragmentAfter(node, node.cpuFree() - r.cpuMilli(), cards, r.coreOnCard());
         return (int) (100 / (1 + Math.exp(-(fBefore - after) / 1000)));
     }
 
     /**
      * The learned distribution's schedule after {@code n} arrivals, last rebuilt at {@code lastAt} (-1: never):
-     * often while little is known, then every 2% more arrivals, so caches stay useful.
+     * often while little is known, then every 5% more arrivals, so caches stay useful (2% scored the same on the
+     * trace and cost the 5000-node benchmark about 6% of its decisions per second).
      */
     protected static boolean rebuildDue(long n, long lastAt) {
-        return lastAt < 0 || n < 200 || n - lastAt >= Math.max(1, n / 50);
+        return lastAt < 0 || n < 200 || n - lastAt >= Math.max(1, n / 20);
+    }
+
+    /**
+     * The node's fragment if CPU were {@code cpuFree} and {@code milli} were taken from each card of {@code cards}:
+     * {@link Fragmentation#of(NodeState, long, int, int)}, from the snapshot taken with {@code fBefore}.
+     */
+    protected double fragmentAfter(NodeState node, long cpuFree, int cards, int milli) {
+        NodeCache c = current != null && current.node == node.id() ? current : cache(node);
+        return frag.after(c.snapshot, node, cpuFree, cards, milli);
     }
 
     /** Drops every memoised score (for subclasses whose score depends on more than the node and the distribution). */
@@ -176,6 +239,11 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
             lastRequest = r;
             String key = r.cpuMilli() + "/" + r.gpuCount() + "/" + r.gpuCoreMilli() + "/" + r.gpuMemoryMiB() + "/"
                     + r.gpuMemoryPercent() + "/" + r.allowedModels();
+            if (shapeIds.size() >= MAX_SHAPES && !shapeIds.containsKey(key)) {
+                // Ids are about to be reused: every memo made under the old ones is dropped.
+                shapeIds.clear();
+                epoch++;
+            }
             lastShape = shapeIds.computeIfAbsent(key, k -> shapeIds.size());
         }
         return lastShape;
@@ -189,29 +257,12 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
             caches = grown;
         }
         NodeCache c = caches[id];
-        if (c == null) caches[id] = c = new NodeCache();
-        int g = n.gpuCount();
-        boolean same = c.epoch == epoch && c.cpuFree == n.cpuFree() && c.healthy == n.healthyMask() && c.free.length == g;
-        for (int i = 0; same && i < g; i++) same = c.free[i] == n.coreFree(i);
-        int shapes = shapeIds.size() + 1;
-        if (c.score.length < shapes) {
-            int len = Math.max(shapes, c.score.length * 2);
-            int[] s2 = new int[len], c2 = new int[len];
-            java.util.Arrays.fill(s2, -1);
-            System.arraycopy(c.score, 0, s2, 0, c.score.length);
-            System.arraycopy(c.card, 0, c2, 0, c.card.length);
-            c.score = s2;
-            c.card = c2;
-            if (!same) java.util.Arrays.fill(c.score, -1);
-        }
-        if (!same) {
+        if (c == null) caches[id] = c = new NodeCache(id);
+        if (c.epoch != epoch || c.changes != n.changes()) {
+            c.version++;
             c.epoch = epoch;
-            c.cpuFree = n.cpuFree();
-            c.healthy = n.healthyMask();
-            if (c.free.length != g) c.free = new int[g];
-            for (int i = 0; i < g; i++) c.free[i] = n.coreFree(i);
-            c.fBefore = frag.of(n);
-            java.util.Arrays.fill(c.score, -1);
+            c.changes = n.changes();
+            c.fBefore = frag.snapshot(n, c.snapshot);
         }
         return c;
     }

@@ -61,7 +61,7 @@ public final class GpufleetScore extends FgdScore {
 
     @Override
     protected int score(double fBefore, NodeState node, Request r, int cards) {
-        double after = fragmentation().of(node, node.cpuFree() - r.cpuMilli(), cards, r.coreOnCard());
+        double after = fragmentAfter(node, node.cpuFree() - r.cpuMilli(), cards, r.coreOnCard());
         if (strandedWeight > 0) {
             long idle = node.freeGpuMilli();
             long taken = (long) Integer.bitCount(cards) * r.coreOnCard();

@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -116,5 +117,50 @@ class FragmentationTest {
         Request m = Request.builder("m").gpus(1).gpuMemoryMiB(1024).build();
         st.assume(new Allocation(m, "b", CardAllocator.shares(st.node("b"), m, 1)));
         assertEquals(95.0, Fragmentation.ofPlacedMix(st), 1e-9);
+    }
+
+    @Test
+    void whatIfsFromASnapshotMatchTheFullMeasure() {
+        // Property over random nodes (cards partly used, some unhealthy, two models) and random distributions:
+        // after() from a snapshot gives of()'s value for every CPU and card take.
+        Random rnd = new Random(11);
+        for (int c = 0; c < 300; c++) {
+            ClusterState st = new ClusterState();
+            int g = 1 + rnd.nextInt(8);
+            st.addNode(io.gpufleet.scheduler.Fixtures.pcie("n", g));
+            st.addNode(io.gpufleet.scheduler.Fixtures.cubeMesh("other-model"));
+            NodeState n = st.node("n");
+            for (int i = 0, k = rnd.nextInt(14); i < k; i++) {
+                int milli = 10 * (1 + rnd.nextInt(100));
+                int card = rnd.nextInt(g);
+                Request r = Request.builder("p" + i).cpuMilli(rnd.nextInt(8_000)).gpus(1).gpuCoreMilli(milli).build();
+                if (n.coreFree(card) >= milli && n.cpuFree() >= r.cpuMilli()) {
+                    st.assume(new Allocation(r, "n", CardAllocator.shares(n, r, 1 << card)));
+                }
+            }
+            if (rnd.nextInt(4) == 0) st.setGpuHealth("n", rnd.nextInt(g), false);
+            List<TypicalPod> typical = new ArrayList<>();
+            for (int i = 0, k = 1 + rnd.nextInt(40); i < k; i++) {
+                int gpus = rnd.nextInt(5);
+                int milli = gpus == 0 ? 0 : gpus > 1 || rnd.nextBoolean() ? 1000 : 10 * (1 + rnd.nextInt(99));
+                Set<String> models = switch (rnd.nextInt(4)) {
+                    case 0 -> Set.of("T4-16GB");
+                    case 1 -> Set.of("V100-SXM2-32GB");
+                    default -> Set.of();
+                };
+                typical.add(new TypicalPod(1_000L * rnd.nextInt(70), milli, gpus, models, rnd.nextDouble()));
+            }
+            Fragmentation f = new Fragmentation(typical, st);
+            Fragmentation.Snapshot snap = new Fragmentation.Snapshot();
+            assertEquals(f.of(n), f.snapshot(n, snap), 1e-6, "case " + c);
+            for (int k = 0; k < 20; k++) {
+                int milli = 10 * (1 + rnd.nextInt(100));
+                int take = 0;
+                for (int card = 0; card < g; card++) if (n.coreFree(card) >= milli && rnd.nextInt(3) == 0) take |= 1 << card;
+                long cpu = n.cpuFree() - rnd.nextInt(20_000);
+                assertEquals(f.of(n, cpu, take, milli), f.after(snap, n, cpu, take, milli), 1e-6,
+                        "case " + c + " take " + Integer.toBinaryString(take) + " of " + milli + ", cpu " + cpu);
+            }
+        }
     }
 }
