@@ -134,7 +134,8 @@ public final class SchedulerServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             out.println("fleet scheduler: " + e.getMessage());
             out.println("options: --port N --host H --tokens FILE --tls-cert PEM --tls-key PEM --kube --scheduler-name NAME"
-                    + " --nodes N --seed N --body-limit BYTES --tick-ms MS --extender-open --faults-bootstrap HOST:PORT");
+                    + " --nodes N --seed N --body-limit BYTES --tick-ms MS --extender-open --faults-bootstrap HOST:PORT"
+                    + " --profile FILE");
             return 2;
         }
         SchedulerServer s;
@@ -149,6 +150,7 @@ public final class SchedulerServer implements AutoCloseable {
         out.println("  REST API  " + s.url() + "/api/v1/jobs   OpenAPI " + s.url() + "/api/v1/openapi.json");
         out.println("  extender  " + s.url() + "/scheduler/{filter,prioritize,bind,preempt}   metrics " + s.url() + "/metrics");
         if (config.faultsEnabled()) out.println("  faults    following gpufleet.faults on " + config.faultsBootstrap());
+        out.println("  profile   " + (config.profileFile() == null ? "default (built in)" : config.profileFile()));
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             s.close();
