@@ -27,7 +27,9 @@ import java.util.Set;
  *
  * <p>Arguments: {@code typicalPods} (list of {@code {cpuMilli, gpuMilli, numGpu, models, count}}: a fixed
  * workload distribution) or, when absent, the distribution is learned online at PreFilter from the pods that
- * have arrived so far (list the plugin under {@code preFilter} too); {@code coverage} (0..1, default 0.95).
+ * have arrived so far (list the plugin under {@code preFilter} too); {@code coverage} (0..1, default 0.95);
+ * {@code halfLife} (arrivals, default 20 000; 0 = never): every so many arrivals the learned counts are halved, so
+ * a long-running scheduler follows a workload that changes.
  *
  * <p>Scores are cached per node for its last pod shapes and recomputed only for nodes that changed
  * ({@link NodeState#changes}) or when the learned distribution was rebuilt. A node's fragment is kept with the card
@@ -41,7 +43,9 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     private final FrameworkHandle handle;
     private final double coverage;
     private final TypicalPods learned;
+    private final long halfLife;
     private Fragmentation frag;
+    private long arrivals;
     private long rebuiltAt = -1;
     private int epoch;
 
@@ -107,8 +111,10 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
         Set<String> keys = new java.util.HashSet<>(extraKeys);
         keys.add("typicalPods");
         keys.add("coverage");
+        keys.add("halfLife");
         Profile.knownKeys(args, name, keys);
         this.coverage = Profile.number(args, name, "coverage", defaultCoverage, 0.01, 1);
+        this.halfLife = Math.round(Profile.number(args, name, "halfLife", 20_000, 0, 1e12));
         Object tp = args.get("typicalPods");
         if (tp != null) {
             TypicalPods fixed = new TypicalPods();
@@ -135,15 +141,27 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     public Status preFilter(CycleState cycle, Request r) {
         if (learned != null) {
             learned.add(r);
-            long n = learned.total();
-            if (rebuildDue(n, rebuiltAt)) {
+            long n = ++arrivals;
+            boolean forget = halfLife > 0 && n % halfLife == 0;
+            if (forget) {
+                learned.halve();
+                forgetHalf();
+            }
+            if (forget || rebuildDue(n, rebuiltAt, halfLife)) {
                 frag = new Fragmentation(learned.typical(coverage), handle.state());
                 rebuiltAt = n;
                 epoch++;
+                rebuilt();
             }
         }
         return Status.OK;
     }
+
+    /** Called when the learned counts were halved (subclasses halve what else they learn). */
+    protected void forgetHalf() {}
+
+    /** Called after the learned distribution was rebuilt, before any node is scored with it. */
+    protected void rebuilt() {}
 
     @Override
     public int chooseCards(CycleState cycle, Request r, NodeState node, int eligible, int proposed) {
@@ -203,10 +221,13 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     /**
      * The learned distribution's schedule after {@code n} arrivals, last rebuilt at {@code lastAt} (-1: never):
      * often while little is known, then every 5% more arrivals, so caches stay useful (2% scored the same on the
-     * trace and cost the 5000-node benchmark about 6% of its decisions per second).
+     * trace and cost the 5000-node benchmark about 6% of its decisions per second), and at least 4 times per
+     * half-life ({@code halfLife}, 0: no bound; halving rebuilds as well).
      */
-    protected static boolean rebuildDue(long n, long lastAt) {
-        return lastAt < 0 || n < 200 || n - lastAt >= Math.max(1, n / 20);
+    static boolean rebuildDue(long n, long lastAt, long halfLife) {
+        long every = Math.max(1, n / 20);
+        if (halfLife > 0) every = Math.min(every, Math.max(1, halfLife / 4));
+        return lastAt < 0 || n < 200 || n - lastAt >= every;
     }
 
     /**
@@ -218,10 +239,6 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
         return frag.after(c.snapshot, node, cpuFree, cards, milli);
     }
 
-    /** Drops every memoised score (for subclasses whose score depends on more than the node and the distribution). */
-    protected void invalidate() {
-        epoch++;
-    }
 
     /** The frame's handle (cluster state), for subclasses. */
     protected FrameworkHandle handle() {

@@ -36,6 +36,22 @@ public final class TypicalPods {
         add(of(r), 1);
     }
 
+    /** Halves every count (shapes seen once are forgotten). */
+    public void halve() {
+        total = 0;
+        for (var it = counts.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            long c = e.getValue()[0] / 2;
+            if (c == 0) {
+                it.remove();
+                shapes.remove(e.getKey());
+            } else {
+                e.getValue()[0] = c;
+                total += c;
+            }
+        }
+    }
+
     public long total() {
         return total;
     }

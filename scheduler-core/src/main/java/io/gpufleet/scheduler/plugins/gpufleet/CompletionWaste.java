@@ -33,6 +33,13 @@ public final class CompletionWaste {
         total++;
     }
 
+    /** Halves every count (sizes seen once are forgotten); the sizes in use change at the next publication. */
+    public void halve() {
+        counts.replaceAll((size, n) -> n / 2);
+        counts.values().removeIf(n -> n == 0);
+        total = counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
     /** Puts the frequent sizes of the pods counted so far in use. */
     public void publish() {
         // Sums of frequent sizes, each usable any number of times (an unbounded knapsack over 0..1000 milli).

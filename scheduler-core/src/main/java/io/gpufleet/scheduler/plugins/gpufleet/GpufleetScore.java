@@ -32,8 +32,6 @@ public final class GpufleetScore extends FgdScore {
     private final StrandedGpu stranded = new StrandedGpu();
     private final double completionWeight;
     private final CompletionWaste completion;
-    private long arrived;
-    private long publishedAt = -1;
 
     public GpufleetScore(Map<String, Object> args, FrameworkHandle handle) {
         super(NAME, args, handle, Set.of("scale", "cpuOnlyExact", "stranded", "completion", "completionShare"), 0.95);
@@ -48,15 +46,20 @@ public final class GpufleetScore extends FgdScore {
     public Status preFilter(CycleState cycle, Request r) {
         stranded.add(r);
         completion.add(r);
-        arrived++;
-        // Same schedule as the learned distribution: memoised scores stay exact between rebuilds.
-        if (rebuildDue(arrived, publishedAt)) {
-            stranded.publish();
-            completion.publish();
-            publishedAt = arrived;
-            invalidate();
-        }
         return super.preFilter(cycle, r);
+    }
+
+    /** With the learned distribution, so memoised scores stay exact between rebuilds. */
+    @Override
+    protected void rebuilt() {
+        stranded.publish();
+        completion.publish();
+    }
+
+    @Override
+    protected void forgetHalf() {
+        stranded.halve();
+        completion.halve();
     }
 
     @Override

@@ -26,6 +26,13 @@ public final class StrandedGpu {
         gpuAsked += (double) r.gpuCount() * r.coreOnCard();
     }
 
+    /** Halves the weight of every pod counted so far (the ratios in use change at the next publication). */
+    public void halve() {
+        cpuAsked /= 2;
+        memAsked /= 2;
+        gpuAsked /= 2;
+    }
+
     /** Puts the ratios of the pods counted so far in use. */
     public void publish() {
         cpuPerMilli = gpuAsked == 0 ? 0 : cpuAsked / gpuAsked;

@@ -103,6 +103,32 @@ class FragmentationTest {
     }
 
     @Test
+    void learnedCountsHalveEveryHalfLifeSoTheDistributionFollowsTheWorkload() {
+        // 100 whole-GPU pods, then 300 half-GPU pods. Halving at arrivals 100, 200, 300, 400 leaves 6 whole and 87
+        // half (100→50→25→12→6; 100→50, +100→150→75, +100→175→87); never halving keeps 100 and 300.
+        assertEquals(6 / 93.0, wholeWeightAfterShift(100), 1e-12);
+        assertEquals(100 / 398.0, wholeWeightAfterShift(0), 1e-12, "the last rebuild (every 5%) counted 398 pods");
+        TypicalPods t = new TypicalPods();
+        t.add(new TypicalPod(1000, 500, 1, Set.of(), 1), 5);
+        t.add(new TypicalPod(1000, 1000, 1, Set.of(), 1), 1);
+        t.halve();
+        assertEquals(2, t.total(), "5 → 2; a shape seen once is forgotten");
+        assertEquals(1, t.typical(1.0).size());
+    }
+
+    private static double wholeWeightAfterShift(long halfLife) {
+        ClusterState s = node(64_000, "T4", 0, 0);
+        Scheduler sch = Schedulers.create(s, QuotaTree.empty(), Clock.systemUTC());
+        GpufleetScore g = new GpufleetScore(Map.of("halfLife", halfLife), sch);
+        for (int i = 0; i < 400; i++) {
+            Request r = Request.builder("p" + i).cpuMilli(1000).gpus(1).gpuCoreMilli(i < 100 ? 1000 : 500).build();
+            g.preFilter(new CycleState(r), r);
+        }
+        for (TypicalPod t : g.fragmentation().typical()) if (t.gpuMilli() == 1000) return t.weight();
+        return 0;
+    }
+
+    @Test
     void placedMixMeasuresWhatTheCurrentWorkloadCannotUse() {
         ClusterState st = new ClusterState();
         st.addNode(io.gpufleet.scheduler.Fixtures.pcie("a", 1));
