@@ -239,7 +239,8 @@ public final class SimulateCommandCore {
     /** Parsed flags. */
     static final class Options {
         static final String USAGE = "usage: simulate --nodes <csv> --pods <csv> --policies " + String.join(",", Policies.ALL)
-                + " --seeds 10 --load 130 --out <dir> [--first-seed 42] [--threads N] [--coverage 0.95] [--replay [--duration-scale 1]]";
+                + " --seeds 10 --load 130 --out <dir> [--first-seed 42] [--threads N] [--coverage 0.95] [--replay [--duration-scale 1]]"
+                + "\n  policy gpufleet is the scheduler's default profile; every policy scores every node, as the protocol asks";
         Path nodes, pods, out = Path.of("simulate-out");
         List<String> policies = Policies.ALL;
         int seeds = 10, threads = Runtime.getRuntime().availableProcessors();
