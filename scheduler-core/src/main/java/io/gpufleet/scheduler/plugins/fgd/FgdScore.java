@@ -47,6 +47,14 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
     private Fragmentation frag;
     private long arrivals;
     private long rebuiltAt = -1;
+    /** Names of the pods counted, the latest {@value #REMEMBERED} (a pod forgotten here and seen again counts again). */
+    private final Map<String, Boolean> seen = new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
+    private static final int REMEMBERED = 100_000;
     private int epoch;
 
     private final Map<String, Integer> shapeIds = new HashMap<>();
@@ -139,7 +147,10 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
 
     @Override
     public Status preFilter(CycleState cycle, Request r) {
-        if (learned != null) {
+        // Each pod counts once: retries of a queued pod, planning cycles and what-ifs that reach PreFilter again
+        // would otherwise weigh a pod that waits by how long it waits.
+        if (learned != null && seen.put(r.name(), Boolean.TRUE) == null) {
+            learn(r);
             learned.add(r);
             long n = ++arrivals;
             boolean forget = halfLife > 0 && n % halfLife == 0;
@@ -156,6 +167,9 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
         }
         return Status.OK;
     }
+
+    /** Called once per arriving pod, before it is counted (subclasses count what else they learn). */
+    protected void learn(Request r) {}
 
     /** Called when the learned counts were halved (subclasses halve what else they learn). */
     protected void forgetHalf() {}

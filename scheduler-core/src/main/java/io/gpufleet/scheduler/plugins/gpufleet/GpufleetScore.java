@@ -1,9 +1,7 @@
 package io.gpufleet.scheduler.plugins.gpufleet;
 
-import io.gpufleet.scheduler.framework.CycleState;
 import io.gpufleet.scheduler.framework.FrameworkHandle;
 import io.gpufleet.scheduler.framework.Profile;
-import io.gpufleet.scheduler.framework.Status;
 import io.gpufleet.scheduler.model.Request;
 import io.gpufleet.scheduler.plugins.fgd.FgdScore;
 import io.gpufleet.scheduler.state.NodeState;
@@ -43,10 +41,9 @@ public final class GpufleetScore extends FgdScore {
     }
 
     @Override
-    public Status preFilter(CycleState cycle, Request r) {
+    protected void learn(Request r) {
         stranded.add(r);
         completion.add(r);
-        return super.preFilter(cycle, r);
     }
 
     /** With the learned distribution, so memoised scores stay exact between rebuilds. */

@@ -103,6 +103,23 @@ class FragmentationTest {
     }
 
     @Test
+    void aPodThatComesBackToPreFilterCountsOnce() {
+        // A queued pod is retried every pass; planning cycles and what-ifs run PreFilter too. Five passes of "a" and
+        // one of "b": an even split, not 5 to 1.
+        ClusterState s = node(64_000, "T4", 0, 0);
+        Scheduler sch = Schedulers.create(s, QuotaTree.empty(), Clock.systemUTC());
+        GpufleetScore g = new GpufleetScore(Map.of(), sch);
+        Request a = Request.builder("a").cpuMilli(1000).gpus(1).gpuCoreMilli(500).build();
+        Request b = Request.builder("b").cpuMilli(1000).gpus(1).build();
+        for (int i = 0; i < 5; i++) g.preFilter(new CycleState(a), a);
+        g.preFilter(new CycleState(b), b);
+        List<TypicalPod> learned = g.fragmentation().typical();
+        assertEquals(2, learned.size());
+        assertEquals(0.5, learned.get(0).weight(), 1e-12);
+        assertEquals(0.5, learned.get(1).weight(), 1e-12);
+    }
+
+    @Test
     void learnedCountsHalveEveryHalfLifeSoTheDistributionFollowsTheWorkload() {
         // 100 whole-GPU pods, then 300 half-GPU pods. Halving at arrivals 100, 200, 300, 400 leaves 6 whole and 87
         // half (100→50→25→12→6; 100→50, +100→150→75, +100→175→87); never halving keeps 100 and 300.
