@@ -112,6 +112,16 @@ class SchedulerTest {
         int mask = 0;
         for (var g : q.allocation().gpus()) mask |= 1 << g.index();
         assertTrue(mask == 0x0F || mask == 0xF0, "a quad of the mesh, got " + Integer.toBinaryString(mask));
+        // With one card of a quad taken, the 4 GPUs come from the other quad, not from the lowest free indices
+        // (the default profile's fragmentation score keeps the allocator's topology-aware pick).
+        ClusterState one = Fixtures.state(Fixtures.cubeMesh("mesh"));
+        Scheduler sch = scheduler(one);
+        int taken = 1 << sch.schedule(Request.builder("w").gpus(1).build()).allocation().gpus().get(0).index();
+        Decision quad = sch.schedule(Request.builder("q2").gpus(4).build());
+        int m2 = 0;
+        for (var g : quad.allocation().gpus()) m2 |= 1 << g.index();
+        assertTrue((m2 == 0x0F || m2 == 0xF0) && (m2 & taken) == 0,
+                "the free quad, got " + Integer.toBinaryString(m2) + " with " + Integer.toBinaryString(taken) + " taken");
     }
 
     @Test

@@ -168,6 +168,14 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
         return Status.OK;
     }
 
+    /**
+     * The cards of a whole-GPU or multi-GPU pod: as published, the lowest-index ones (subclasses may keep the card
+     * allocator's topology-aware {@code proposed} pick instead).
+     */
+    protected int wholeCards(Request r, int eligible, int proposed) {
+        return lowest(eligible, r.gpuCount());
+    }
+
     /** Called once per arriving pod, before it is counted (subclasses count what else they learn). */
     protected void learn(Request r) {}
 
@@ -179,7 +187,7 @@ public class FgdScore implements CardChoicePlugin, PreFilterPlugin {
 
     @Override
     public int chooseCards(CycleState cycle, Request r, NodeState node, int eligible, int proposed) {
-        if (r.gpuCount() != 1 || r.wholeGpus()) return lowest(eligible, r.gpuCount());
+        if (r.gpuCount() != 1 || r.wholeGpus()) return wholeCards(r, eligible, proposed);
         int s = shape(r);               // first: a new shape may reset the ids and with them every memo
         NodeCache c = cache(node);
         if (!c.has(s)) {

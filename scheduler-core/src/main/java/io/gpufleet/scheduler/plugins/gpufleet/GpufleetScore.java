@@ -40,6 +40,12 @@ public final class GpufleetScore extends FgdScore {
         completion = new CompletionWaste(Profile.number(args, NAME, "completionShare", 0.03, 0, 1));
     }
 
+    /** The card allocator's pick: NVLink and PCIe-switch aware for multi-GPU pods (FGD takes the lowest indices). */
+    @Override
+    protected int wholeCards(Request r, int eligible, int proposed) {
+        return proposed;
+    }
+
     @Override
     protected void learn(Request r) {
         stranded.add(r);
