@@ -349,12 +349,7 @@ public final class AutoscalerController implements AutoCloseable {
     }
 
     private void event(ScalingPolicy p, boolean warning, String reason, String message) {
-        try {
-            events.record(p, warning, reason, message);
-        } catch (RuntimeException e) {
-            metrics.dependencyError("events");
-            LOG.warn("policy {}/{}: event {} not recorded: {}", p.namespace(), p.name(), reason, e.toString());
-        }
+        events.recordOrCount(p, warning, reason, message, metrics);
     }
 
     private void record(Target t, TargetState st, int desired, String direction, Optional<String> limitedBy,

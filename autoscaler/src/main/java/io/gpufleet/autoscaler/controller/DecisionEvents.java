@@ -19,4 +19,18 @@ public interface DecisionEvents {
      * @param warning Warning when true, Normal otherwise
      */
     void record(ScalingPolicy policy, boolean warning, String reason, String message);
+
+    /**
+     * Records the event; an event is never worth failing a decision for, so a failure is counted
+     * ({@code gpufleet_autoscaler_dependency_errors_total{dependency="events"}}) and logged instead.
+     */
+    default void recordOrCount(ScalingPolicy policy, boolean warning, String reason, String message, AutoscalerMetrics metrics) {
+        try {
+            record(policy, warning, reason, message);
+        } catch (RuntimeException e) {
+            metrics.dependencyError("events");
+            org.slf4j.LoggerFactory.getLogger(DecisionEvents.class).warn("policy {}/{}: event {} not recorded: {}",
+                    policy.namespace(), policy.name(), reason, e.toString());
+        }
+    }
 }

@@ -173,11 +173,6 @@ public final class PyTorchJobResizer implements TrainingTargets {
     }
 
     private void event(ScalingPolicy policy, boolean warning, String reason, String message) {
-        try {
-            events.record(policy, warning, reason, message);
-        } catch (RuntimeException e) {
-            metrics.dependencyError("events");
-            LOG.warn("policy {}/{}: event {} not recorded: {}", policy.namespace(), policy.name(), reason, e.toString());
-        }
+        events.recordOrCount(policy, warning, reason, message, metrics);
     }
 }

@@ -1,5 +1,6 @@
 package io.gpufleet.autoscaler.actuate;
 
+import io.gpufleet.contracts.time.ManualClock;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
@@ -13,11 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.ServerSocket;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,12 +25,7 @@ class ActuatorTest {
     KubernetesMockServer server;
     KubernetesClient client;
     KubernetesClient deadClient;
-    final Instant[] now = {Instant.parse("2026-11-23T12:00:00Z")};
-    final Clock clock = new Clock() {
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-        @Override public Instant instant() { return now[0]; }
-    };
+    final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T12:00:00Z"));
 
     @BeforeEach
     void start() throws Exception {
@@ -114,7 +107,7 @@ class ActuatorTest {
         assertEquals(1, a.stats().pending());
         a.flush(); // still inside the 1-s backoff: no attempt
         assertEquals(1, a.stats().failures());
-        now[0] = now[0].plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         a.flush();
         assertEquals(2, a.stats().failures());
         assertEquals(Duration.ofSeconds(2), a.backoff(2));
@@ -125,14 +118,14 @@ class ActuatorTest {
         assertEquals(1, a.stats().pending());
         assertEquals(2, deploymentReplicas());
         up[0] = true;
-        now[0] = now[0].plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         a.flush();
         assertEquals(6, deploymentReplicas(), "the latest intent is applied once the API is back");
         assertEquals(0, a.stats().pending());
         assertEquals(1, a.stats().applied());
         assertEquals(1, sets.get(), "exactly one successful update");
         a.flush();
-        now[0] = now[0].plusSeconds(60);
+        clock.advance(Duration.ofSeconds(60));
         a.flush();
         assertEquals(1, a.stats().applied(), "nothing is re-applied");
         assertEquals(6, deploymentReplicas());

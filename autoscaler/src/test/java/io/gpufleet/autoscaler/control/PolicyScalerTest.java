@@ -1,5 +1,7 @@
 package io.gpufleet.autoscaler.control;
 
+import io.gpufleet.contracts.time.ManualClock;
+import java.time.Duration;
 import io.gpufleet.autoscaler.hpa.MetricInput;
 import io.gpufleet.autoscaler.hpa.PodStatus;
 import io.gpufleet.autoscaler.policy.PolicyLoadResult;
@@ -8,9 +10,7 @@ import io.gpufleet.autoscaler.policy.ScalingPolicy;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.TargetType;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,12 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PolicyScalerTest {
-    final Instant[] now = {Instant.parse("2026-11-23T10:00:00Z")};
-    final Clock clock = new Clock() {
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-        @Override public Instant instant() { return now[0]; }
-    };
+    final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
 
     static ScalingPolicy policy() {
         PolicyLoadResult r = PolicyLoader.load("p.yaml", """
@@ -68,7 +63,7 @@ class PolicyScalerTest {
         assertEquals(1, wake.desired());
         assertEquals("WakeFromZero", wake.rule());
         s.applied(true);
-        now[0] = now[0].plusSeconds(15);
+        clock.advance(Duration.ofSeconds(15));
         ScalingDecision up = s.decide(1, rps(30), pods(1));
         assertEquals(5, up.desired(), "ceil(30 / 7) = 5, within HPA's limit max(1 + 4, 2 × 1): " + up.explain());
         s.applied(true);
@@ -76,7 +71,7 @@ class PolicyScalerTest {
         int current = up.desired();
         ScalingDecision d = null;
         for (int i = 1; i <= 40; i++) {
-            now[0] = now[0].plusSeconds(15);
+            clock.advance(Duration.ofSeconds(15));
             d = s.decide(current, rps(0), pods(current));
             s.applied(true);
             if (i * 15 < 600) assertTrue(d.desired() >= 1, d.explain());
@@ -89,7 +84,7 @@ class PolicyScalerTest {
     @Test
     void cronWindowRaisesTheFloorEvenAtZero() {
         PolicyScaler s = new PolicyScaler(policy(), clock);
-        now[0] = Instant.parse("2026-11-23T18:30:00Z");
+        clock.set(Instant.parse("2026-11-23T18:30:00Z").toEpochMilli());
         ScalingDecision d = s.decide(0, rps(0), List.of());
         assertEquals(4, d.desired());
         assertEquals(List.of("evening"), d.bounds().activeSchedules());
@@ -124,19 +119,19 @@ class PolicyScalerTest {
 
     /** Runs days of 15-s syncs, applying each decision at once; returns the count decided at {@code probe}. */
     int runDays(ScalingPolicy policy, Instant start, Instant probe) {
-        now[0] = start;
+        clock.set(start.toEpochMilli());
         PolicyScaler s = new PolicyScaler(policy, clock);
         int current = 1;
         int atProbe = -1;
-        while (!now[0].isAfter(probe)) {
-            double util = demandAt(now[0]) * 50 / current; // the demand spread over the replicas
+        while (!clock.instant().isAfter(probe)) {
+            double util = demandAt(clock.instant()) * 50 / current; // the demand spread over the replicas
             java.util.Map<String, Double> values = new java.util.HashMap<>();
             for (int i = 0; i < current; i++) values.put("p" + i, util);
             ScalingDecision d = s.decide(current, List.of(new MetricInput.PerPod("gpu", TargetType.Utilization, 50, values)), pods(current));
             s.applied(true);
-            if (now[0].equals(probe)) atProbe = d.desired();
+            if (clock.instant().equals(probe)) atProbe = d.desired();
             current = Math.max(1, d.desired());
-            now[0] = now[0].plusSeconds(15);
+            clock.advance(Duration.ofSeconds(15));
         }
         return atProbe;
     }

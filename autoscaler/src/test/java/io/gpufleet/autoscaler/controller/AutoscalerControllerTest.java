@@ -92,7 +92,7 @@ class AutoscalerControllerTest {
         assertEquals(4, metric("gpufleet_autoscaler_desired_replicas", target));
         assertEquals(1, metric("gpufleet_autoscaler_decisions_total", Map.of("policy", "llm", "direction", "up")));
         assertEquals(100, metric("gpufleet_autoscaler_metric_value", Map.of("policy", "llm", "metric", "gpu_utilization")));
-        assertEquals(k.now[0].getEpochSecond(), metric("gpufleet_autoscaler_last_decision_timestamp_seconds", Map.of("policy", "llm")));
+        assertEquals(k.clock.instant().getEpochSecond(), metric("gpufleet_autoscaler_last_decision_timestamp_seconds", Map.of("policy", "llm")));
         assertEquals(0, metric("gpufleet_autoscaler_unplaceable_replicas", Map.of("policy", "llm")));
 
         // Next pass, same metrics over 4 replicas: nothing to do, no new event.

@@ -1,5 +1,7 @@
 package io.gpufleet.autoscaler.controller;
 
+import io.gpufleet.contracts.time.ManualClock;
+import java.time.Duration;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -13,10 +15,7 @@ import io.gpufleet.autoscaler.policy.PolicyLoadResult;
 import io.gpufleet.autoscaler.policy.PolicyLoader;
 import io.gpufleet.autoscaler.policy.ScalingPolicy;
 
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,24 +23,19 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** fabric8's mock API server in CRUD mode, a hand-driven clock, and builders for the objects the tests need. */
-final class KubeFixture implements AutoCloseable {
-    final KubernetesMockServer server;
-    final KubernetesClient client;
-    final Instant[] now = {Instant.parse("2026-11-23T12:00:00Z")};
-    final Clock clock = new Clock() {
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-        @Override public Instant instant() { return now[0]; }
-    };
+public final class KubeFixture implements AutoCloseable {
+    public final KubernetesMockServer server;
+    public final KubernetesClient client;
+    public final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T12:00:00Z"));
 
-    KubeFixture() {
+    public KubeFixture() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
         client = server.createClient();
     }
 
-    void advance(long seconds) {
-        now[0] = now[0].plusSeconds(seconds);
+    public void advance(long seconds) {
+        clock.advance(Duration.ofSeconds(seconds));
     }
 
     static ScalingPolicy policy(String yaml) {

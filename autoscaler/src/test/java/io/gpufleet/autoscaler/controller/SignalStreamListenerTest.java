@@ -1,5 +1,6 @@
 package io.gpufleet.autoscaler.controller;
 
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.autoscaler.policy.ScalingPolicy;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.MetricSpec;
 import io.gpufleet.contracts.Topics;
@@ -13,8 +14,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.OptionalDouble;
 
@@ -50,12 +49,7 @@ class SignalStreamListenerTest {
 
     @Test
     void newestWindowOfTheTargetWinsAndStaleSignalsAreMissing() {
-        Instant[] now = {NOW};
-        Clock clock = new Clock() {
-            @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-            @Override public Clock withZone(ZoneId z) { return this; }
-            @Override public Instant instant() { return now[0]; }
-        };
+        ManualClock clock = new ManualClock(NOW);
         WorkloadSignals s = new WorkloadSignals(new FixedSignals(), clock, Duration.ofMinutes(2));
         assertEquals(OptionalDouble.empty(), s.total(POLICY, UTIL));
         s.accept(signal("llm", NOW.minusSeconds(10), 0.8, 120));
@@ -64,7 +58,7 @@ class SignalStreamListenerTest {
         assertEquals(OptionalDouble.of(0.8), s.total(POLICY, UTIL));
         assertEquals(OptionalDouble.of(120), s.total(POLICY, THROUGHPUT));
         assertThrows(IllegalArgumentException.class, () -> s.total(POLICY, POLICY.metrics().get(2)));
-        now[0] = NOW.plusSeconds(111);
+        clock.set(NOW.plusSeconds(111).toEpochMilli());
         assertEquals(OptionalDouble.empty(), s.total(POLICY, UTIL), "the window ended over 2 minutes ago");
         s.accept(new WorkloadSignal("inference", "llm", NOW.plusSeconds(100).toEpochMilli(), 4, 0.5, 1e9, 0.5, Double.NaN));
         assertEquals(OptionalDouble.empty(), s.total(POLICY, THROUGHPUT), "a workload that reports no throughput");

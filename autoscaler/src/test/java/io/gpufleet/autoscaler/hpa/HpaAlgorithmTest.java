@@ -1,5 +1,6 @@
 package io.gpufleet.autoscaler.hpa;
 
+import io.gpufleet.contracts.time.ManualClock;
 import io.gpufleet.autoscaler.hpa.HpaDecision.Reason;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.Behavior;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.Rule;
@@ -9,9 +10,7 @@ import io.gpufleet.autoscaler.policy.ScalingPolicy.SelectPolicy;
 import io.gpufleet.autoscaler.policy.ScalingPolicy.TargetType;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -215,19 +214,14 @@ class HpaAlgorithmTest {
 
     @Test
     void scalerUsesInjectedClockAndForgetsFailedChanges() {
-        Instant[] now = {T0};
-        Clock clock = new Clock() {
-            @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
-            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-            @Override public Instant instant() { return now[0]; }
-        };
+        ManualClock clock = new ManualClock(T0);
         HpaScaler scaler = new HpaScaler("ns/llm", clock);
         HpaDecision d = scaler.decide(new HpaInput(2, 1, 100, DEFAULTS, List.of(external(10, 100)), readyPods(2)));
         assertEquals(6, d.desiredReplicas());
         scaler.applied(d, false);
         assertTrue(scaler.state().scaleUps().isEmpty(), "a failed update is not a scale event");
         assertEquals(1, scaler.state().recommendations().size());
-        now[0] = T0.plusSeconds(1);
+        clock.set(T0.plusSeconds(1).toEpochMilli());
         HpaDecision retry = scaler.decide(new HpaInput(2, 1, 100, DEFAULTS, List.of(external(10, 100)), readyPods(2)));
         assertEquals(6, retry.desiredReplicas(), "the retry is not rate-limited by the change that failed");
         scaler.applied(retry, true);

@@ -1,5 +1,7 @@
 package io.gpufleet.autoscaler.training;
 
+import io.gpufleet.autoscaler.controller.KubeFixture;
+import io.gpufleet.contracts.time.ManualClock;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -7,10 +9,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.gpufleet.autoscaler.actuate.Backoff;
 import io.gpufleet.autoscaler.controller.AutoscalerMetrics;
 import io.gpufleet.autoscaler.controller.Fabric8DecisionEvents;
@@ -25,12 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.ServerSocket;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,27 +35,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PyTorchJobResizerTest {
     static final String NS = "research";
-    final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            new KubernetesCrudDispatcher(), false);
-    final KubernetesClient client;
-    final Instant[] now = {Instant.parse("2026-11-23T12:00:00Z")};
-    final Clock clock = new Clock() {
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
-        @Override public Instant instant() { return now[0]; }
-    };
+    final KubeFixture kube = new KubeFixture();
+    final KubernetesClient client = kube.client;
+    final ManualClock clock = kube.clock;
     final AutoscalerMetrics metrics = new AutoscalerMetrics();
     final ScalingPolicy policy = policy("");
 
-    PyTorchJobResizerTest() {
-        server.init();
-        client = server.createClient();
-    }
-
     @AfterEach
     void close() {
-        client.close();
-        server.destroy();
+        kube.close();
     }
 
     static ScalingPolicy policy(String extra) {
@@ -160,10 +141,10 @@ class PyTorchJobResizerTest {
         assertTrue(metrics.scrape().contains("gpufleet_autoscaler_training_workers{job=\"bert\",policy=\"bert\"} 5.0"), metrics.scrape());
 
         // more GPUs free a minute later: batched, no restart for them yet
-        now[0] = now[0].plusSeconds(60);
+        clock.advance(Duration.ofSeconds(60));
         r.sync(policy, free(new FreeGpus.Node("d", 8, false)), 0);
         assertEquals(5, workers());
-        now[0] = now[0].plusSeconds(600);
+        clock.advance(Duration.ofSeconds(600));
         r.sync(policy, free(new FreeGpus.Node("d", 8, false)), 0);
         assertEquals(8, workers(), "after the window: straight to the elastic maximum");
         assertEquals(9, minMember());
@@ -188,7 +169,7 @@ class PyTorchJobResizerTest {
         assertEquals(3, workers(), "3 GPUs wanted = two 2-GPU workers");
         assertEquals(4, minMember());
         assertEquals(4, res.gpusReleased());
-        now[0] = now[0].plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         r.sync(policy, free(), 100);
         assertEquals(2, workers(), "never below the elastic minimum");
     }
@@ -243,20 +224,20 @@ class PyTorchJobResizerTest {
             TrainingTargets.Result held = r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
             assertEquals(4, held.remaining().orElseThrow().total(), "the two workers of the pending resize keep their 4 GPUs");
             assertTrue(metrics.scrape().contains("gpufleet_autoscaler_actuation_errors_total{policy=\"bert\"} 1.0"));
-            now[0] = now[0].plusSeconds(1);
+            clock.advance(Duration.ofSeconds(1));
             r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
             assertTrue(metrics.scrape().contains("gpufleet_autoscaler_actuation_errors_total{policy=\"bert\"} 2.0"), "retried after 1 s");
 
             // back: the same resize (not a new decision on the larger free count) is applied once
             readsDown.set(false);
             writesDown.set(false);
-            now[0] = now[0].plusSeconds(2);
+            clock.advance(Duration.ofSeconds(2));
             r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
             assertEquals(4, workers());
             assertEquals(5, minMember());
             assertEquals(1, workerWrites.get());
             assertTrue(metrics.scrape().contains("gpufleet_autoscaler_resizes_total{policy=\"bert\"} 1.0"));
-            now[0] = now[0].plusSeconds(60);
+            clock.advance(Duration.ofSeconds(60));
             r.sync(policy, free(new FreeGpus.Node("a", 8, false)), 0);
             assertEquals(1, workerWrites.get(), "inside the window: nothing re-applied, nothing new");
             assertEquals(4, workers());
