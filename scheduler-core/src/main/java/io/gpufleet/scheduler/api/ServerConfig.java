@@ -5,7 +5,6 @@ import io.gpufleet.scheduler.Schedulers;
 import io.gpufleet.scheduler.framework.Profile;
 import io.gpufleet.scheduler.quota.QuotaTree;
 import io.gpufleet.scheduler.state.ClusterState;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -73,13 +72,15 @@ public record ServerConfig(int port, String host, Path tokensFile, Path tlsCert,
 
     /** Reads and checks a profile file: it must parse and build a scheduler (plugins and their arguments known). */
     private static Profile loadProfile(Path file) {
-        if (!Files.isReadable(file)) throw new IllegalArgumentException("--profile: " + file + " is not a readable file");
+        Profile p;
         try {
-            Profile p = Profile.fromYaml(Files.readString(file));
+            p = Profile.fromFile(file);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--profile: " + e.getMessage(), e);
+        }
+        try {
             Schedulers.create(new ClusterState(), QuotaTree.empty(), p, Clock.systemUTC());
             return p;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--profile: " + file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IllegalArgumentException("--profile: " + file + ": " + e.getMessage(), e);
         }

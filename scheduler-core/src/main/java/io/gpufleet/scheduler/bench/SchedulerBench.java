@@ -242,13 +242,7 @@ public final class SchedulerBench {
         int target = args.length > 4 ? Integer.parseInt(args[4]) : 85;
         if (target < 1 || target > 100) throw new IllegalArgumentException("targetUsePct must be 1..100, was " + target);
         Profile profile = Profile.defaultProfile();
-        if (args.length > 5) {
-            try {
-                profile = Profile.fromYaml(java.nio.file.Files.readString(java.nio.file.Path.of(args[5])));
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException("profile " + args[5] + ": " + e.getMessage(), e);
-            }
-        }
+        if (args.length > 5) profile = Profile.fromFile(java.nio.file.Path.of(args[5]));
         PrintStream out = System.out;
         out.printf("scheduler bench: %d nodes x 8 GPUs, %d requests, seed %d, %d repeats, GPU use held near %d%%, profile %s, %d CPUs%n",
                 nodes, requests, seed, repeats, target, profile.name(), Runtime.getRuntime().availableProcessors());

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,11 +94,29 @@ public record Profile(String name, int percentageOfNodesToScore, int minFeasible
 
     /** The built-in default profile ({@code default-profile.yaml} next to this class's package). */
     public static Profile defaultProfile() {
-        try (InputStream in = Profile.class.getResourceAsStream("/io/gpufleet/scheduler/default-profile.yaml")) {
-            if (in == null) throw new IllegalStateException("default-profile.yaml is missing from the classpath");
-            return fromYaml(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        Profile p = fromResource("/io/gpufleet/scheduler/default-profile.yaml");
+        if (p == null) throw new IllegalStateException("default-profile.yaml is missing from the classpath");
+        return p;
+    }
+
+    /** A profile shipped on the classpath at {@code path}, or {@code null} when there is none. */
+    public static Profile fromResource(String path) {
+        try (InputStream in = Profile.class.getResourceAsStream(path)) {
+            return in == null ? null : fromYaml(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A profile file; errors name the file. */
+    public static Profile fromFile(Path file) {
+        if (!Files.isReadable(file)) throw new IllegalArgumentException(file + " is not a readable file");
+        try {
+            return fromYaml(Files.readString(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 

@@ -3,10 +3,6 @@ package io.gpufleet.scheduler.simulator;
 import io.gpufleet.scheduler.framework.Profile;
 import io.gpufleet.scheduler.plugins.fgd.TypicalPod;
 import io.gpufleet.scheduler.plugins.fgd.TypicalPods;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,13 +23,9 @@ public final class Policies {
     /** The profile as shipped; {@code gpufleet} is the scheduler's default profile. */
     public static Profile load(String policy) {
         if (policy.equals("gpufleet")) return Profile.defaultProfile();
-        String res = "/io/gpufleet/scheduler/profiles/" + policy + ".yaml";
-        try (InputStream in = Policies.class.getResourceAsStream(res)) {
-            if (in == null) throw new IllegalArgumentException("unknown policy '" + policy + "' (known: " + String.join(",", ALL) + ")");
-            return Profile.fromYaml(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Profile p = Profile.fromResource("/io/gpufleet/scheduler/profiles/" + policy + ".yaml");
+        if (p == null) throw new IllegalArgumentException("unknown policy '" + policy + "' (known: " + String.join(",", ALL) + ")");
+        return p;
     }
 
     /** The profile for one run: seed and (for fgd) the trace's typical pods put into its plugin arguments. */

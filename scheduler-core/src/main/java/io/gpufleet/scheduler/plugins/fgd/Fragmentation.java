@@ -3,9 +3,9 @@ package io.gpufleet.scheduler.plugins.fgd;
 import io.gpufleet.scheduler.state.ClusterState;
 import io.gpufleet.scheduler.state.NodeState;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,43 +18,30 @@ import java.util.Map;
  * instance serves one thread (each scheduler builds its own).
  */
 public final class Fragmentation {
-    private final long[] cpu;
-    private final int[] need;
-    private final int[] count;
-    private final long[] models;
-    private final double[] p;
     private final double pAlwaysIdle;
     private final List<TypicalPod> typical;
-    // Typical pods that differ only in CPU see the same cards: the card scan runs once per group of equal
-    // (per-card need, card count, models), and CPU is checked per pod. The sum keeps the pods' order, so F is
-    // the same double as a scan per pod.
-    private final int[] group;
+    // Typical pods that differ only in CPU see the same cards, so they form one group of equal (per-card need, card
+    // count, models): the cards are scanned once per group, and per group the pods' CPU (ascending) with the running
+    // sum of their probabilities says which of them the node's CPU can still run.
     private final int[] groupNeed;
     private final int[] groupCount;
     private final long[] groupModels;
-    private final long[] groupFragment;
-    // Per group, its pods' CPU ascending and the running sum of their probabilities (for after()).
     private final long[][] groupCpu;
     private final double[][] groupCumP;
     private final double pTotal;
+    private final Snapshot scratch = new Snapshot();
 
     /** Compiles the distribution against the cluster's model ids (weights are used as given). */
     public Fragmentation(List<TypicalPod> typical, ClusterState state) {
         this.typical = List.copyOf(typical);
-        int n = 0;
         double idle = 0;
-        for (TypicalPod t : typical) if (t.numGpu() == 0) idle += t.weight(); else n++;
-        cpu = new long[n];
-        need = new int[n];
-        count = new int[n];
-        models = new long[n];
-        p = new double[n];
-        int i = 0;
+        Map<String, List<TypicalPod>> groups = new LinkedHashMap<>();
+        Map<String, Long> masks = new HashMap<>();
         for (TypicalPod t : typical) {
-            if (t.numGpu() == 0) continue;
-            cpu[i] = t.cpuMilli();
-            need[i] = t.gpuMilli();
-            count[i] = t.numGpu();
+            if (t.numGpu() == 0) {
+                idle += t.weight();
+                continue;
+            }
             long mask = -1L;
             if (!t.models().isEmpty()) {
                 mask = 0;
@@ -63,37 +50,33 @@ public final class Fragmentation {
                     if (id >= 0) mask |= 1L << id;
                 }
             }
-            models[i] = mask;
-            p[i++] = t.weight();
+            String key = t.gpuMilli() + "x" + t.numGpu() + "/" + mask;
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
+            masks.put(key, mask);
         }
         pAlwaysIdle = idle;
-        group = new int[n];
-        Map<String, Integer> ids = new HashMap<>();
-        for (int m = 0; m < n; m++) group[m] = ids.computeIfAbsent(need[m] + "x" + count[m] + "/" + models[m], k -> ids.size());
-        int groups = ids.size();
-        groupNeed = new int[groups];
-        groupCount = new int[groups];
-        groupModels = new long[groups];
-        groupFragment = new long[groups];
-        for (int m = 0; m < n; m++) {
-            groupNeed[group[m]] = need[m];
-            groupCount[group[m]] = count[m];
-            groupModels[group[m]] = models[m];
-        }
-        groupCpu = new long[groups][];
-        groupCumP = new double[groups][];
+        int n = groups.size();
+        groupNeed = new int[n];
+        groupCount = new int[n];
+        groupModels = new long[n];
+        groupCpu = new long[n][];
+        groupCumP = new double[n][];
         double total = pAlwaysIdle;
-        for (int k = 0; k < groups; k++) {
-            List<Integer> members = new ArrayList<>();
-            for (int m = 0; m < n; m++) if (group[m] == k) members.add(m);
-            members.sort(Comparator.comparingLong(m -> cpu[m]));
+        int k = 0;
+        for (Map.Entry<String, List<TypicalPod>> e : groups.entrySet()) {
+            List<TypicalPod> members = new ArrayList<>(e.getValue());
+            members.sort(Comparator.comparingLong(TypicalPod::cpuMilli));
+            groupNeed[k] = members.get(0).gpuMilli();
+            groupCount[k] = members.get(0).numGpu();
+            groupModels[k] = masks.get(e.getKey());
             groupCpu[k] = new long[members.size()];
             groupCumP[k] = new double[members.size() + 1];
             for (int j = 0; j < members.size(); j++) {
-                groupCpu[k][j] = cpu[members.get(j)];
-                groupCumP[k][j + 1] = groupCumP[k][j] + p[members.get(j)];
+                groupCpu[k][j] = members.get(j).cpuMilli();
+                groupCumP[k][j + 1] = groupCumP[k][j] + members.get(j).weight();
             }
             total += groupCumP[k][members.size()];
+            k++;
         }
         pTotal = total;
     }
@@ -112,43 +95,14 @@ public final class Fragmentation {
      * {@code takeCards} (0: none).
      */
     public double of(NodeState n, long cpuFree, int takeCards, int takeMilli) {
-        int g = n.gpuCount();
-        int healthy = n.healthyMask();
-        long idle = 0;
-        for (int c = 0; c < g; c++) {
-            if ((healthy & (1 << c)) == 0) continue;
-            idle += free(n, c, takeCards, takeMilli);
-        }
-        if (idle == 0) return 0;
-        double f = pAlwaysIdle * idle;
-        Arrays.fill(groupFragment, -1);
-        for (int m = 0; m < p.length; m++) {
-            if (cpu[m] > cpuFree) {
-                f += p[m] * idle;
-                continue;
-            }
-            int k = group[m];
-            if (groupFragment[k] < 0) {
-                int fit = 0;
-                long part = 0;
-                int nd = groupNeed[k];
-                long mm = groupModels[k];
-                for (int c = 0; c < g; c++) {
-                    if ((healthy & (1 << c)) == 0) continue;
-                    int fr = free(n, c, takeCards, takeMilli);
-                    if (fr >= nd && (mm == -1L || (mm & (1L << n.modelId(c))) != 0)) fit++;
-                    else part += fr;
-                }
-                groupFragment[k] = fit >= groupCount[k] ? part : idle;
-            }
-            f += p[m] * groupFragment[k];
-        }
-        return f;
+        fill(n, scratch);
+        return after(scratch, n, cpuFree, takeCards, takeMilli);
     }
 
     /**
-     * A node's fragment and, per group of typical pods, the cards behind it: what {@link #after} needs to answer a
-     * what-if by looking only at the cards it changes. Filled by {@link #snapshot}; valid until the node changes.
+     * A node's idle milli and, per group of typical pods, the cards behind its fragment: what {@link #after} needs
+     * to answer a what-if by looking only at the cards it changes. Filled by {@link #snapshot}; valid until the
+     * node changes.
      */
     public static final class Snapshot {
         long idle;
@@ -156,8 +110,13 @@ public final class Fragmentation {
         long[] part = new long[0];
     }
 
-    /** Fills {@code s} for the node as it is now and returns its fragment ({@link #after} taking nothing). */
+    /** Fills {@code s} for the node as it is now and returns its fragment. */
     public double snapshot(NodeState n, Snapshot s) {
+        fill(n, s);
+        return after(s, n, n.cpuFree(), 0, 0);
+    }
+
+    private void fill(NodeState n, Snapshot s) {
         int groups = groupNeed.length;
         if (s.fit.length < groups) {
             s.fit = new int[groups];
@@ -180,13 +139,11 @@ public final class Fragmentation {
             s.fit[k] = fit;
             s.part[k] = part;
         }
-        return after(s, n, n.cpuFree(), 0, 0);
     }
 
     /**
-     * {@link #of(NodeState, long, int, int)} from a snapshot of the node's current state (the same value up to
-     * floating-point rounding): only the cards in {@code takeCards} are looked at again, and pods are summed per
-     * group, so scoring many nodes for one pod stays cheap when the distribution has many shapes.
+     * {@link #of(NodeState, long, int, int)} from a snapshot of the node's current state: only the cards in
+     * {@code takeCards} are looked at again, so scoring many nodes for one pod stays cheap.
      */
     public double after(Snapshot s, NodeState n, long cpuFree, int takeCards, int takeMilli) {
         int healthy = n.healthyMask();
@@ -214,6 +171,11 @@ public final class Fragmentation {
         return f;
     }
 
+    private boolean fits(int k, NodeState n, int c, int free) {
+        long mm = groupModels[k];
+        return free >= groupNeed[k] && (mm == -1L || (mm & (1L << n.modelId(c))) != 0);
+    }
+
     /** How many of the ascending {@code cpus} are at most {@code cpuFree}. */
     private static int cpuFitting(long[] cpus, long cpuFree) {
         int hi = cpus.length;
@@ -225,16 +187,6 @@ public final class Fragmentation {
             else hi = mid;
         }
         return lo;
-    }
-
-    private boolean fits(int k, NodeState n, int c, int free) {
-        long mm = groupModels[k];
-        return free >= groupNeed[k] && (mm == -1L || (mm & (1L << n.modelId(c))) != 0);
-    }
-
-    private static int free(NodeState n, int c, int takeCards, int takeMilli) {
-        int fr = n.coreFree(c);
-        return (takeCards & (1 << c)) != 0 ? fr - takeMilli : fr;
     }
 
     /**

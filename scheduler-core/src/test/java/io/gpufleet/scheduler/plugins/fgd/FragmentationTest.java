@@ -195,15 +195,47 @@ class FragmentationTest {
             }
             Fragmentation f = new Fragmentation(typical, st);
             Fragmentation.Snapshot snap = new Fragmentation.Snapshot();
-            assertEquals(f.of(n), f.snapshot(n, snap), 1e-6, "case " + c);
+            assertEquals(definition(typical, st, n, n.cpuFree(), 0, 0), f.snapshot(n, snap), 1e-6, "case " + c);
+            assertEquals(definition(typical, st, n, n.cpuFree(), 0, 0), f.of(n), 1e-6, "case " + c);
             for (int k = 0; k < 20; k++) {
                 int milli = 10 * (1 + rnd.nextInt(100));
                 int take = 0;
                 for (int card = 0; card < g; card++) if (n.coreFree(card) >= milli && rnd.nextInt(3) == 0) take |= 1 << card;
                 long cpu = n.cpuFree() - rnd.nextInt(20_000);
-                assertEquals(f.of(n, cpu, take, milli), f.after(snap, n, cpu, take, milli), 1e-6,
-                        "case " + c + " take " + Integer.toBinaryString(take) + " of " + milli + ", cpu " + cpu);
+                double want = definition(typical, st, n, cpu, take, milli);
+                String what = "case " + c + " take " + Integer.toBinaryString(take) + " of " + milli + ", cpu " + cpu;
+                assertEquals(want, f.after(snap, n, cpu, take, milli), 1e-6, what);
+                assertEquals(want, f.of(n, cpu, take, milli), 1e-6, what);
             }
         }
+    }
+
+    /** FGD's measure as written in the paper, pod by pod and card by card: the reference the fast form must match. */
+    private static double definition(List<TypicalPod> typical, ClusterState st, NodeState n, long cpuFree, int take, int milli) {
+        int[] free = new int[n.gpuCount()];
+        long idle = 0;
+        for (int c = 0; c < free.length; c++) {
+            free[c] = n.coreFree(c) - ((take & (1 << c)) != 0 ? milli : 0);
+            if (n.healthy(c)) idle += free[c];
+        }
+        if (idle == 0) return 0;
+        double f = 0;
+        for (TypicalPod t : typical) {
+            if (t.numGpu() == 0 || t.cpuMilli() > cpuFree) {
+                f += t.weight() * idle;
+                continue;
+            }
+            int fit = 0;
+            long part = 0;
+            for (int c = 0; c < free.length; c++) {
+                if (!n.healthy(c)) continue;
+                int card = c;
+                boolean model = t.models().isEmpty() || t.models().stream().anyMatch(m -> st.modelId(m) == n.modelId(card));
+                if (free[c] >= t.gpuMilli() && model) fit++;
+                else part += free[c];
+            }
+            f += t.weight() * (fit >= t.numGpu() ? part : idle);
+        }
+        return f;
     }
 }
